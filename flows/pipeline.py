@@ -1,0 +1,159 @@
+"""One document through every stage: bytes -> parsed -> identity -> datasets -> validated.
+
+Runs inside a worker process (see flows/workers.py); returns DataFrames, writes nothing.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+from extractors.authors import blocks_to_authors
+from extractors.identity import Identity, IdentityError, hints_to_identity
+from extractors.section_text import ExtractionContext, SectionText
+from extractors.sections import blocks_to_sections, content_sections, footnotes_to_rows, sections_to_rows
+from flows import __version__
+from flows.errors import BadInputError, ValidationFailedError
+from flows.ingest import bytes_to_document
+from schemas import DATASETS, dataset_module
+
+
+@dataclass
+class ExtractedEdition:
+    identity: Identity
+    source_sha256: str
+    source_name: str
+    datasets: dict[str, pd.DataFrame]
+    seconds: dict[str, float] = field(default_factory=dict)
+    pages: int = 1
+
+
+class StageClock:
+    """Seconds per stage, so the benchmark can show where time goes."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
+        self._last = now
+
+
+def records_to_frame(name: str, records: list[dict]) -> pd.DataFrame:
+    columns = list(dataset_module(name).COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(columns=columns)
+    return frame[columns]
+
+
+def validate_datasets(datasets: dict[str, pd.DataFrame], subject: str) -> dict[str, pd.DataFrame]:
+    """Validate every dataset; collect every failing check and row, not only the first."""
+    validated: dict[str, pd.DataFrame] = {}
+    failures: list[pd.DataFrame] = []
+    for name, frame in datasets.items():
+        try:
+            validated[name] = dataset_module(name).Schema.validate(frame, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            cases = exc.failure_cases.copy()
+            cases.insert(0, "dataset", name)
+            failures.append(cases)
+    if failures:
+        report = pd.concat(failures, ignore_index=True)
+        checks = ", ".join(sorted({f"{d}.{c}" for d, c in zip(report["dataset"], report["column"].astype(str))}))
+        error = ValidationFailedError(subject, f"{len(report)} failing checks ({checks}); nothing published")
+        error.report = report
+        raise error
+    return validated
+
+
+def document_row(identity: Identity, parsed, sha: str, name: str, identity_source: str) -> dict:
+    return {
+        "report_id": identity.report_id,
+        "edition": identity.edition,
+        "version": identity.version,
+        "product_type": identity.product_type,
+        "title": identity.title,
+        "date": identity.date.isoformat(),
+        "status": parsed.hints.get("status") or None,
+        "pages": parsed.pages,
+        "source_format": parsed.source_format,
+        "source_sha256": sha,
+        "source_name": name,
+        "identity_source": identity_source,
+        "pipeline_version": __version__,
+    }
+
+
+def sections_to_texts(sections, nlp_model: str | None) -> tuple[list[SectionText], list, str]:
+    """One spaCy pass over the content sections gives sentences (for provenance) and entities."""
+    from extractors import nlp
+
+    pipeline = nlp.load_pipeline(nlp_model)
+    content = content_sections(sections)
+    docs = nlp.texts_to_docs(pipeline, [s.text for s in content])
+    texts = [
+        SectionText(s.section_id, s.heading, s.text, nlp.doc_to_sentence_spans(doc)) for s, doc in zip(content, docs)
+    ]
+    return texts, docs, pipeline.meta.get("lang", "en") + "_" + pipeline.meta["name"]
+
+
+def fact_datasets(texts: list[SectionText], docs: list, model_name: str, ctx: ExtractionContext, clock: StageClock) -> dict[str, list[dict]]:
+    from extractors import acronyms, dates, entities, figures
+
+    acronym_rows = acronyms.sections_to_acronyms(texts)
+    entity_rows = entities.sections_to_entities(texts, docs, acronym_rows, model_name)
+    clock.lap("ner")
+    out = {
+        "acronyms": acronym_rows,
+        "entities": entity_rows,
+        "entity_counts": entities.entities_to_counts(entity_rows),
+        "dates": dates.sections_to_dates(texts, ctx),
+        "figures": figures.sections_to_figures(texts, ctx),
+    }
+    clock.lap("other_extractors")
+    return out
+
+
+def table_datasets(parsed) -> dict[str, list[dict]]:
+    from extractors import table_cells, trade_flows
+
+    cells, index = table_cells.tables_to_cells(parsed.tables, parsed.figures)
+    return {"table_cells": cells, "tables": index, "trade_flows": trade_flows.cells_to_trade_flows(cells, index)}
+
+
+def extract_edition(
+    data: bytes, sha: str, name: str, *, report_id_override: str | None, nlp_model: str | None, max_pages: int
+) -> ExtractedEdition:
+    clock = StageClock()
+    parsed = bytes_to_document(data, name, max_pages)
+    clock.lap("parse")
+    try:
+        identity = hints_to_identity(parsed.hints, report_id_override=report_id_override, filename=Path(name).name)
+    except IdentityError as exc:
+        raise BadInputError(name, str(exc)) from None
+    identity_source = (
+        "document" if parsed.hints.get("report_id") else "report-id option" if report_id_override else "file name"
+    )
+    sections = blocks_to_sections(parsed.blocks)
+    if not content_sections(sections):
+        raise BadInputError(name, "no content sections found (is this a CRS product?)")
+    records: dict[str, list[dict]] = {
+        "documents": [document_row(identity, parsed, sha, name, identity_source)],
+        "authors": blocks_to_authors(parsed.blocks, parsed.hints.get("authors")),
+        "sections": sections_to_rows(sections),
+        "footnotes": footnotes_to_rows(parsed.footnotes, sections),
+    }
+    clock.lap("reading_order")
+    texts, docs, model_name = sections_to_texts(sections, nlp_model)
+    ctx = ExtractionContext(report_date=identity.date, report_id=identity.report_id)
+    records.update(fact_datasets(texts, docs, model_name, ctx, clock))
+    records.update(table_datasets(parsed))
+    clock.lap("tables")
+    frames = {ds: records_to_frame(ds, records.get(ds, [])) for ds in DATASETS}
+    validated = validate_datasets(frames, name)
+    clock.lap("validation")
+    return ExtractedEdition(identity, sha, name, validated, clock.seconds, parsed.pages)

@@ -1,0 +1,89 @@
+"""Worker processes: documents are CPU-bound and independent, so each runs in a process of its own.
+
+The parent loads the spaCy model once and forks, so workers share it copy-on-write. A worker
+enforces the per-document time limit and turns every failure into an ok/reason record, so one bad
+document never stops the batch.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from flows.errors import CrsdataError, ValidationFailedError
+
+
+@dataclass(frozen=True)
+class Job:
+    sha256: str
+    stored_path: str
+    name: str
+    report_id: str | None
+    nlp_model: str | None
+    max_pages: int
+    timeout_seconds: int
+
+
+@dataclass
+class JobResult:
+    job: Job
+    ok: bool
+    reason: str = ""
+    extracted: object | None = None
+    validation_report: object | None = None
+
+
+class DocumentTimeout(Exception):
+    pass
+
+
+def _raise_timeout(signum, frame):
+    raise DocumentTimeout()
+
+
+def extract_job(job: Job) -> JobResult:
+    from flows.pipeline import extract_edition
+
+    use_alarm = multiprocessing.current_process().name != "MainProcess" or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    if use_alarm:
+        signal.signal(signal.SIGALRM, _raise_timeout)
+        signal.alarm(job.timeout_seconds)
+    try:
+        data = Path(job.stored_path).read_bytes()
+        extracted = extract_edition(
+            data, job.sha256, job.name, report_id_override=job.report_id, nlp_model=job.nlp_model, max_pages=job.max_pages
+        )
+        return JobResult(job, True, extracted=extracted)
+    except DocumentTimeout:
+        return JobResult(job, False, f"took longer than {job.timeout_seconds} s; raise --timeout")
+    except ValidationFailedError as exc:
+        return JobResult(job, False, exc.reason, validation_report=getattr(exc, "report", None))
+    except CrsdataError as exc:
+        return JobResult(job, False, exc.reason)
+    except MemoryError:
+        return JobResult(job, False, "ran out of memory")
+    except Exception as exc:  # an unexpected bug must not stop the batch; the reason names it
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        return JobResult(job, False, f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+
+
+def preload_model(nlp_model: str | None) -> None:
+    from extractors import nlp
+
+    nlp.load_pipeline(nlp_model)
+
+
+def start_pool(workers: int, nlp_model: str | None) -> ProcessPoolExecutor:
+    """Load the model here, then fork the workers so they inherit it."""
+    preload_model(nlp_model)
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # Fork now, before Prefect starts its threads.
+    list(pool.map(int, range(workers)))
+    return pool

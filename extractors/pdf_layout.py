@@ -1,0 +1,212 @@
+"""Page geometry for the PDF reader: words -> lines -> reading order.
+
+Pure functions over the word dicts ``pdfplumber.Page.extract_words(extra_attrs=["size", "fontname"])``
+returns (``text, x0, x1, top, bottom, size, fontname``). No pdfplumber import here, so the layout
+logic can be tested and reasoned about without opening a PDF.
+
+Vocabulary: a *row* is every word sharing a baseline across the whole page; a *line* is a run of a
+row without a wide horizontal gap (so the two columns of an In Focus page, or two author names side
+by side, become separate lines); reading order puts lines column by column inside horizontal bands
+separated by full-width lines.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# A horizontal gap wider than this (points) separates two lines on one row: word spacing in CRS
+# body text is 2-4 pt even in justified lines, the In Focus gutter is ~15-20 pt.
+LINE_GAP = 9.0
+# Superscripts (footnote markers, ordinal "th") are set at most ~75% of the body size and raised.
+SUPERSCRIPT_RATIO = 0.8
+_DIGITS = re.compile(r"^\d{1,3}(?:,\d{1,3})*$")
+_ORDINAL_SUFFIX = re.compile(r"^(?:st|nd|rd|th|d)$")
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float            # dominant font size (by characters)
+    bold: bool             # most characters in a bold face
+    fontname: str          # dominant font name
+    page: int
+    # footnote numbers whose superscript markers were removed from ``text``
+    refs: tuple[str, ...] = ()
+    # footnote number printed as a small raised number at the start of the line (footnote text)
+    lead_marker: str | None = None
+    # characters in a bold face at the start of the line (run-in headings, author names)
+    bold_prefix: str = ""
+    column: int = 0        # 0 full width or single column, 1 left, 2 right
+    words: list[dict] = field(default_factory=list, repr=False)
+
+
+def is_bold_font(fontname: str) -> bool:
+    return bool(re.search(r"bold|black|demi|heavy", fontname, re.I))
+
+
+def merge_drop_caps(words: list[dict]) -> list[dict]:
+    """Glue a drop capital ("C" at 49 pt) onto the word printed right after it ("ongressional")."""
+    if not words:
+        return words
+    sizes = Counter(round(w["size"], 1) for w in words)
+    body = sizes.most_common(1)[0][0]
+    drops = [w for w in words if len(w["text"]) == 1 and w["text"].isalpha() and w["size"] > 2.5 * body]
+    if not drops:
+        return words
+    out = [w for w in words if w not in drops]
+    for drop in drops:
+        followers = [w for w in out if abs(w["x0"] - drop["x1"]) < 6 and drop["top"] - 2 <= w["top"] <= drop["top"] + 20]
+        if followers:
+            first = min(followers, key=lambda w: w["top"])
+            idx = out.index(first)
+            out[idx] = {**first, "text": drop["text"] + first["text"], "x0": drop["x0"]}
+    return out
+
+
+def words_to_rows(words: list[dict]) -> list[list[dict]]:
+    """Group words whose vertical middle falls inside a row's body-text band.
+
+    The band is set by the row's largest words, so a raised superscript joins the row it belongs to
+    instead of starting its own row (which would put footnote markers on separate lines).
+    """
+    rows: list[dict] = []  # {"top", "bottom", "size", "words"}
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        mid = (w["top"] + w["bottom"]) / 2
+        target = None
+        for row in reversed(rows[-6:]):
+            if row["top"] - 0.5 <= mid <= row["bottom"] + 0.5:
+                target = row
+                break
+        if target is None:
+            rows.append({"top": w["top"], "bottom": w["bottom"], "size": w["size"], "words": [w]})
+            continue
+        target["words"].append(w)
+        if w["size"] > target["size"] + 0.2:
+            target.update(top=w["top"], bottom=w["bottom"], size=w["size"])
+    return [sorted(r["words"], key=lambda w: w["x0"]) for r in rows]
+
+
+def row_to_line_words(row: list[dict], gap: float = LINE_GAP) -> list[list[dict]]:
+    """Split one row at wide horizontal gaps (column gutter, side-by-side names)."""
+    parts: list[list[dict]] = [[row[0]]]
+    for prev, w in zip(row, row[1:]):
+        if w["x0"] - prev["x1"] > gap:
+            parts.append([w])
+        else:
+            parts[-1].append(w)
+    return parts
+
+
+def _dominant(words: list[dict], key: str):
+    counts: Counter = Counter()
+    for w in words:
+        counts[w[key] if key != "size" else round(w[key], 1)] += len(w["text"])
+    return counts.most_common(1)[0][0]
+
+
+def line_words_to_line(words: list[dict], page: int) -> Line:
+    """Build a Line: drop superscript footnote markers into ``refs``, glue ordinal suffixes."""
+    body_size = max(w["size"] for w in words)
+    body_words = [w for w in words if w["size"] > body_size * SUPERSCRIPT_RATIO] or words
+    body_bottom = max(w["bottom"] for w in body_words)
+    lead_marker = None
+    refs: list[str] = []
+    texts: list[str] = []
+    kept: list[dict] = []
+    for i, w in enumerate(words):
+        small = w["size"] <= body_size * SUPERSCRIPT_RATIO and w["bottom"] < body_bottom - 1.0
+        if small and _DIGITS.match(w["text"]):
+            if not kept:
+                lead_marker = w["text"]
+            else:
+                refs.extend(p for p in w["text"].split(",") if p)
+            continue
+        if small and _ORDINAL_SUFFIX.match(w["text"]) and texts and texts[-1][-1:].isdigit():
+            texts[-1] += w["text"]
+            continue
+        texts.append(w["text"])
+        kept.append(w)
+    if not kept:  # a line made only of small text (e.g. a footnote number alone)
+        kept = words
+        texts = [w["text"] for w in words]
+        lead_marker = None
+    bold_chars = sum(len(w["text"]) for w in kept if is_bold_font(w["fontname"]))
+    total_chars = sum(len(w["text"]) for w in kept) or 1
+    prefix: list[str] = []
+    for w, t in zip(kept, texts):
+        if not is_bold_font(w["fontname"]):
+            break
+        prefix.append(t)
+    return Line(
+        text=" ".join(texts),
+        x0=min(w["x0"] for w in kept),
+        x1=max(w["x1"] for w in kept),
+        top=min(w["top"] for w in kept),
+        bottom=max(w["bottom"] for w in kept),
+        size=_dominant(kept, "size"),
+        bold=bold_chars / total_chars > 0.6,
+        fontname=_dominant(kept, "fontname"),
+        page=page,
+        refs=tuple(refs),
+        lead_marker=lead_marker,
+        bold_prefix=" ".join(prefix),
+        words=kept,
+    )
+
+
+def words_to_lines(words: list[dict], page: int) -> list[Line]:
+    words = merge_drop_caps([w for w in words if w["text"].strip()])
+    lines = []
+    for row in words_to_rows(words):
+        for part in row_to_line_words(row):
+            lines.append(line_words_to_line(part, page))
+    return lines
+
+
+def two_column_gutter(lines: list[Line], page_width: float) -> float | None:
+    """The x of the gutter when the page is set in two columns (In Focus), else None.
+
+    Two-column means many lines start just right of the page middle and many lines end left of it.
+    """
+    mid = page_width / 2
+    right_starts = [ln for ln in lines if mid - 10 <= ln.x0 <= mid + 30 and ln.x1 - ln.x0 > 60]
+    left_only = [ln for ln in lines if ln.x0 < mid - 100 and ln.x1 < mid + 5 and ln.x1 - ln.x0 > 60]
+    if len(right_starts) >= 5 and len(left_only) >= 5:
+        return min(ln.x0 for ln in right_starts) - 3
+    return None
+
+
+def lines_to_reading_order(lines: list[Line], page_width: float) -> list[Line]:
+    """Order lines column by column; full-width lines cut the page into bands read top to bottom."""
+    lines = sorted(lines, key=lambda ln: (ln.top, ln.x0))
+    gutter = two_column_gutter(lines, page_width)
+    if gutter is None:
+        for ln in lines:
+            ln.column = 0
+        return lines
+    ordered: list[Line] = []
+    band: list[Line] = []
+
+    def flush() -> None:
+        ordered.extend(sorted((ln for ln in band if ln.column == 1), key=lambda ln: ln.top))
+        ordered.extend(sorted((ln for ln in band if ln.column == 2), key=lambda ln: ln.top))
+        band.clear()
+
+    for ln in lines:
+        if ln.x1 <= gutter + 8:
+            ln.column = 1
+        elif ln.x0 >= gutter - 2:
+            ln.column = 2
+        else:
+            ln.column = 0
+            flush()
+            ordered.append(ln)
+            continue
+        band.append(ln)
+    flush()
+    return ordered

@@ -1,0 +1,644 @@
+"""CRS PDF -> ParsedDocument: blocks in reading order, footnotes, figures, tables, identity hints.
+
+The caller opens the PDF once (``pdfplumber.open(io.BytesIO(data))``) and passes it in; this module
+never touches files. Per page we take ``extract_words`` (never ``extract_text``, whose layout cache is
+huge), close the page, and work on the word dicts with ``pdf_layout``. Everything after that is a
+pipeline of small passes over ``Line`` objects:
+
+    pages_to_lines -> drop noise (headers, footers, identity line) -> split off footnote areas ->
+    skip cover / table-of-contents pages -> classify lines -> group into blocks -> rejoin paragraphs
+    broken by a column or page break.
+
+Layouts seen in the corpus: In Focus (two columns, title 18 pt on page 1, authors in bold at the
+end), Insight / Legal Sidebar (one column, "INSIGHTi" / "Legal Sidebar" banner, title 22 pt),
+full reports (cover page, summary page with authors in a right-hand box, table of contents,
+footnotes below a short rule, running header and "Congressional Research Service N" footer).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from extractors.document import Block, FigureRef, Footnote, ParsedDocument, RawTable
+from extractors.pdf_layout import Line, lines_to_reading_order, words_to_lines
+
+IDENTITY_RE = re.compile(
+    r"\b([A-Z]{1,3}\d{4,5}|\d{2,3}-\d{3,4})\s*·\s*VERSION\s+(\d+)\s*·\s*(NEW|UPDATED)\b"
+)
+REPORT_ID_RE = re.compile(r"^(?:IF|IN|LSB|RL|RS|R)\d{4,5}$|^\d{2,3}-\d{3,4}$")
+DATE_RE = re.compile(
+    r"^(?:Updated\s+)?((?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\s+\d{1,2},\s+\d{4})$"
+)
+CAPTION_RE = re.compile(r"^(Figure|Table)\s+[A-Z]?-?\d+\.\s")
+SOURCE_RE = re.compile(r"^(Sources?|Notes?)\s*:")
+TOC_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+TERMINAL_RE = re.compile(r"[.!?:;][\"”’')\]]*$")
+BULLET_RE = re.compile(r"^[•\u2022\uf0b7\uf0a7▪◦-]\s")
+PAGE_NOISE_RE = re.compile(
+    r"^(?:Congressional Research Service(?:\s+\d+)?|INSIGHTi|CRS INSIGHT|CRS Legal Sidebar|"
+    r"Prepared for Members and|Committees of Congress|\d{1,3})$"
+)
+# Role lines of CRS authors ("Specialist in ...", "Legislative Attorney", "Analyst in ...").
+ROLE_RE = re.compile(
+    r"^(?:Senior |Acting |Visiting |Section Research |Research |Presidential |Legislative |Information )?"
+    r"(?:Specialist|Analyst|Attorney|Assistant|Manager|Coordinator|Librarian|Fellow|Economist|Director)\b"
+)
+# Compound prefixes that keep their hyphen at a line break ("non-" + "FTA" is caught by case).
+HYPHEN_PREFIXES = frozenset(
+    "non self well long short cross multi post pre co anti semi sub half one two three four five "
+    "first second third high low full part all state country mid year".split()
+)
+FULL_REPORT_TOC_HEADINGS = frozenset({"Contents", "Figures", "Tables", "Appendixes", "Contacts"})
+
+
+# ---------------------------------------------------------------------------------------------
+# page reading
+
+
+@dataclass
+class PageLines:
+    number: int
+    height: float
+    width: float
+    lines: list[Line]                          # reading order, noise removed later
+    footnote_top: float | None = None          # top of the footnote rule, if any
+
+
+def _table_finder():
+    """``pdf_tables.page_to_tables`` when that module exists (another engineer owns it)."""
+    try:
+        from extractors.pdf_tables import page_to_tables
+    except ImportError:
+        return None
+    return page_to_tables
+
+
+def rects_to_footnote_rule(rects: list[dict], page_width: float, page_height: float) -> float | None:
+    """Top of the short rule Word draws above footnotes (about 2 inches wide, at the left margin)."""
+    tops = [
+        r["top"] for r in rects
+        if r["x0"] < page_width * 0.25 and 100 <= r["x1"] - r["x0"] <= 200
+        and r["bottom"] - r["top"] < 2 and r["top"] > page_height * 0.3
+    ]
+    return min(tops) if tops else None
+
+
+def _inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = bbox
+    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return x0 <= cx <= x1 and top <= cy <= bottom
+
+
+def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
+    n = len(pdf.pages)
+    if n > max_pages:
+        raise ValueError(f"too many pages ({n} > max_pages)")
+    page_to_tables = _table_finder()
+    pages: list[PageLines] = []
+    tables: list[RawTable] = []
+    for number, page in enumerate(pdf.pages, 1):
+        words = page.extract_words(extra_attrs=["size", "fontname"])
+        regions = page_to_tables(page) if page_to_tables and words else []
+        rule = rects_to_footnote_rule(page.rects, page.width, page.height)
+        width, height = page.width, page.height
+        page.close()  # drop pdfplumber's per-page object cache: memory stays flat on long reports
+        data_boxes = [bbox for bbox, table in regions if table is not None]
+        tables.extend(table for _, table in regions if table is not None)
+        if data_boxes:
+            words = [w for w in words if not any(_inside(w, b) for b in data_boxes)]
+        lines = lines_to_reading_order(words_to_lines(words, number), width)
+        pages.append(PageLines(number, height, width, lines, rule))
+    if not any(p.lines for p in pages):
+        raise ValueError("no text layer (scanned PDF?)")
+    return pages, tables
+
+
+# ---------------------------------------------------------------------------------------------
+# identity hints
+
+
+def text_to_iso_date(text: str) -> str | None:
+    m = DATE_RE.match(text.strip())
+    if not m:
+        return None
+    return datetime.strptime(m.group(1), "%B %d, %Y").date().isoformat()
+
+
+def pages_to_hints(pages: list[PageLines]) -> dict[str, str]:
+    hints: dict[str, str] = {}
+    for page in pages:
+        for ln in page.lines:
+            m = IDENTITY_RE.search(ln.text)
+            if m:
+                hints.update(report_id=m.group(1), version=m.group(2), status=m.group(3))
+    first = pages[0].lines
+    for ln in sorted(first, key=lambda ln: ln.top):
+        iso = text_to_iso_date(ln.text)
+        if iso:
+            hints["date"] = iso
+            break
+    title_lines = first_page_title_lines(first)
+    if title_lines:
+        hints["title"] = " ".join(ln.text for ln in title_lines)
+    product = first_page_to_product_type(pages[0])
+    if product:
+        hints["product_type"] = product
+    return hints
+
+
+def first_page_title_lines(lines: list[Line]) -> list[Line]:
+    """The largest type on page 1 (drop caps excluded), in top-to-bottom order."""
+    candidates = [ln for ln in lines if len(ln.text) > 3 and not PAGE_NOISE_RE.match(ln.text)
+                  and ln.text not in ("Legal Sidebar",)]
+    if not candidates:
+        return []
+    top_size = max(ln.size for ln in candidates)
+    return sorted((ln for ln in candidates if ln.size == top_size), key=lambda ln: ln.top)
+
+
+def first_page_to_product_type(page: PageLines) -> str | None:
+    texts = {ln.text for ln in page.lines}
+    if "INSIGHTi" in texts or "CRS INSIGHT" in texts:
+        return "Insight"
+    if "Legal Sidebar" in texts or "CRS Legal Sidebar" in texts:
+        return "Legal Sidebar"
+    body_words = sum(len(ln.text.split()) for ln in page.lines)
+    if "Congressional Research Service" in texts and body_words < 80:
+        return "Report"
+    if any(ln.column == 2 for ln in page.lines):
+        return "In Focus"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# line filtering
+
+
+def body_style(pages: list[PageLines]) -> tuple[float, str]:
+    """The most common (size, font family) by characters: the body text style."""
+    sizes: Counter = Counter()
+    fonts: Counter = Counter()
+    for page in pages:
+        for ln in page.lines:
+            sizes[ln.size] += len(ln.text)
+            fonts[(ln.size, font_family(ln.fontname))] += len(ln.text)
+    size = sizes.most_common(1)[0][0]
+    family = max((f for f in fonts if f[0] == size), key=lambda f: fonts[f])[1]
+    return size, family
+
+
+def font_family(fontname: str) -> str:
+    name = fontname.split("+", 1)[-1]
+    return re.split(r"[-,]", name)[0].replace("PSMT", "").replace("PS", "")
+
+
+def is_noise(ln: Line, page: PageLines, body_size: float, title: str) -> bool:
+    text = ln.text.strip()
+    if "crsreports.congress.gov" in text or IDENTITY_RE.search(text):
+        return True
+    if PAGE_NOISE_RE.match(text) or REPORT_ID_RE.match(text):
+        return True
+    # running header: small type in the top margin (the title repeated)
+    if ln.top < 55 and (ln.size < body_size or text == title):
+        return True
+    # running footer region
+    if ln.top > page.height - 50 and ln.size < body_size:
+        return True
+    return False
+
+
+def split_footnote_lines(page: PageLines) -> tuple[list[Line], list[Line]]:
+    if page.footnote_top is None:
+        return page.lines, []
+    body = [ln for ln in page.lines if ln.top < page.footnote_top]
+    notes = [ln for ln in page.lines if ln.top >= page.footnote_top]
+    return body, notes
+
+
+def footnote_lines_to_footnotes(lines: list[Line], notes: list[Footnote]) -> None:
+    """Append to ``notes``: a line with a leading raised number opens a footnote, others continue."""
+    for ln in lines:
+        if ln.lead_marker:
+            notes.append(Footnote(ln.lead_marker, ln.text, ln.page))
+        elif notes:
+            last = notes[-1]
+            notes[-1] = Footnote(last.number, join_line_texts(last.text, ln.text), last.page)
+
+
+def is_toc_page(lines: list[Line], body_size: float) -> bool:
+    """A contents / list-of-figures page: a "Contents" heading or mostly dotted leaders."""
+    if any(ln.text.strip() == "Contents" and ln.size > body_size for ln in lines):
+        return True
+    leaders = sum(1 for ln in lines if TOC_LEADER_RE.search(ln.text))
+    return leaders >= 3 and leaders >= 0.3 * len(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# text joining
+
+
+def join_line_texts(left: str, right: str) -> str:
+    """Join two lines of one paragraph, undoing end-of-line hyphenation.
+
+    "infor-" + "mation" -> "information"; a hyphen stays (without a space) when the next part starts
+    with a capital or digit ("U.S.-" + "Mexico", "FY2025-" + "2026"), when the part before it is not a
+    plain lowercase word ("R&D-" + "related", "EPA-" + "recognized"), when it is already a compound
+    ("third-party-" + "certified") or a common compound prefix ("non-", "long-", "two-").
+    """
+    left, right = left.rstrip(), right.lstrip()
+    if not left:
+        return right
+    if not right:
+        return left
+    if left.endswith("-") and not left.endswith(" -") and not left.endswith("--"):
+        stem = re.split(r"[\s/—–(“\"]", left[:-1])[-1]
+        if not right[0].islower() or not stem.isalpha() or not stem.islower() or "-" in stem:
+            return left + right
+        if stem.lower() in HYPHEN_PREFIXES:
+            return left + right
+        return left[:-1] + right
+    if left.endswith(("—", "–", "/")):
+        return left + right
+    return left + " " + right
+
+
+# ---------------------------------------------------------------------------------------------
+# blocks
+
+
+@dataclass
+class _Para:
+    lines: list[Line] = field(default_factory=list)
+    text: str = ""
+    refs: list[str] = field(default_factory=list)
+
+    def add(self, ln: Line) -> None:
+        self.text = join_line_texts(self.text, ln.text)
+        self.refs.extend(r for r in ln.refs if r not in self.refs)
+        self.lines.append(ln)
+
+
+@dataclass
+class _Out:
+    """A block under construction (paragraphs keep their lines for the continuation pass)."""
+
+    kind: str
+    text: str
+    level: int = 0
+    page: int | None = None
+    refs: list[str] = field(default_factory=list)
+    first: Line | None = None
+    last: Line | None = None
+
+
+def starts_new_paragraph(prev: Line, ln: Line) -> bool:
+    if prev.page != ln.page or prev.column != ln.column:
+        return True
+    if ln.top - prev.top > 1.55 * max(prev.size, ln.size) or ln.top <= prev.top:
+        return True
+    if abs(ln.size - prev.size) > 0.6:
+        return True
+    if BULLET_RE.match(ln.text):
+        return True
+    if abs(ln.x0 - prev.x0) > 12:
+        # the wrapped lines of a bullet item are indented under its text
+        return not (BULLET_RE.match(prev.text) and ln.x0 > prev.x0)
+    return False
+
+
+class _Builder:
+    def __init__(self, body_size: float, body_family: str, heading_levels: dict[float, int]):
+        self.body_size = body_size
+        self.body_family = body_family
+        self.heading_levels = heading_levels
+        self.out: list[_Out] = []
+        self.figures: list[FigureRef] = []
+        self.para: _Para | None = None
+        self.prev: Line | None = None
+
+    # -- style tests
+    def is_body_like(self, ln: Line) -> bool:
+        return abs(ln.size - self.body_size) < 0.3 and font_family(ln.fontname) == self.body_family
+
+    def is_heading(self, ln: Line) -> bool:
+        return (ln.bold and ln.size >= self.body_size - 0.6 and len(ln.text) < 120
+                and not CAPTION_RE.match(ln.text) and not SOURCE_RE.match(ln.text)
+                and not ln.text.endswith(","))
+
+    # -- emitting
+    def close_para(self) -> None:
+        if self.para and self.para.text:
+            p = self.para
+            self.out.append(_Out("paragraph", p.text, 0, p.lines[0].page, list(p.refs), p.lines[0], p.lines[-1]))
+        self.para = None
+
+    def emit(self, kind: str, text: str, ln: Line, level: int = 0, refs=()) -> None:
+        self.close_para()
+        self.out.append(_Out(kind, text, level, ln.page, list(refs), ln, ln))
+
+    def paragraph_line(self, ln: Line) -> None:
+        if self.para and self.prev is not None and self.para.lines[-1] is self.prev \
+                and not starts_new_paragraph(self.prev, ln):
+            self.para.add(ln)
+        else:
+            self.close_para()
+            self.para = _Para()
+            self.para.add(ln)
+            self.split_run_in_heading()
+        self.prev = ln
+
+    def split_run_in_heading(self) -> None:
+        """In Focus run-in headings: a bold "Tariffs." opening a paragraph becomes its own heading."""
+        first = self.para.lines[0]
+        lead = first.bold_prefix.strip()
+        if not lead or lead == first.text or len(lead) > 80 or not lead.endswith((".", ":")):
+            return
+        if first.bold or not self.is_body_like(first):
+            return
+        self.out.append(_Out("heading", lead.rstrip(".:").strip(), 2, first.page, [], first, first))
+        self.para.text = first.text[len(lead):].strip()
+
+    def lines_to_blocks(self, lines: list[Line]) -> None:
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            text = ln.text.strip()
+            if CAPTION_RE.match(text) and (ln.bold or not self.is_body_like(ln)):
+                i = self.caption(lines, i)
+                continue
+            if SOURCE_RE.match(text) and not self.is_body_like(ln):
+                i = self.source_note(lines, i)
+                continue
+            if self.is_heading(ln):
+                i = self.heading(lines, i)
+                continue
+            self.paragraph_line(ln)
+            i += 1
+        self.close_para()
+
+    def heading(self, lines: list[Line], i: int) -> int:
+        first = lines[i]
+        parts = [first.text]
+        j = i + 1
+        while j < len(lines):
+            nxt, prev = lines[j], lines[j - 1]
+            if not (self.is_heading(nxt) and nxt.size == first.size and nxt.page == prev.page
+                    and nxt.column == prev.column and 0 < nxt.top - prev.top < 1.5 * nxt.size):
+                break
+            parts.append(nxt.text)
+            j += 1
+        level = self.heading_levels.get(first.size, max(self.heading_levels.values(), default=0) + 1)
+        self.emit("heading", " ".join(parts), first, level)
+        self.prev = None
+        return j
+
+    def _same_box(self, prev: Line, nxt: Line, size: float) -> bool:
+        return nxt.page == prev.page and nxt.column == prev.column and 0 < nxt.top - prev.top < 2.2 * size
+
+    def caption(self, lines: list[Line], i: int) -> int:
+        first = lines[i]
+        parts = [first.text]
+        j = i + 1
+        # wrapped caption lines share the caption's style
+        while j < len(lines) and lines[j].bold == first.bold and lines[j].size == first.size \
+                and self._same_box(lines[j - 1], lines[j], first.size) and not SOURCE_RE.match(lines[j].text):
+            parts.append(lines[j].text)
+            j += 1
+        caption = " ".join(parts)
+        self.emit("caption", caption, first)
+        # the figure / table body (units line, cells, chart labels) up to its Source/Notes line
+        content = 0
+        while j < len(lines):
+            nxt = lines[j]
+            if nxt.page != first.page or nxt.column != first.column or SOURCE_RE.match(nxt.text):
+                break
+            if self.is_body_like(nxt) or self.is_heading(nxt) or CAPTION_RE.match(nxt.text):
+                break
+            content += 1
+            j += 1
+        source = None
+        if j < len(lines) and SOURCE_RE.match(lines[j].text) and lines[j].page == first.page:
+            j, source = self._source_text(lines, j)
+            self.emit("source_note", source, first)
+            while j < len(lines) and re.match(r"^Notes?\s*:", lines[j].text) and lines[j].page == first.page:
+                j, note = self._source_text(lines, j)
+                self.emit("source_note", note, lines[j - 1])
+        if caption.startswith("Figure") and content <= 1:
+            self.figures.append(FigureRef(caption, source, first.page))
+        self.prev = None
+        return j
+
+    def _source_text(self, lines: list[Line], j: int) -> tuple[int, str]:
+        first = lines[j]
+        text = first.text
+        j += 1
+        while j < len(lines):
+            nxt = lines[j]
+            if SOURCE_RE.match(nxt.text) or CAPTION_RE.match(nxt.text) or self.is_body_like(nxt) \
+                    or self.is_heading(nxt) or not self._same_box(lines[j - 1], nxt, first.size):
+                break
+            text = join_line_texts(text, nxt.text)
+            j += 1
+        return j, text
+
+    def source_note(self, lines: list[Line], i: int) -> int:
+        j, text = self._source_text(lines, i)
+        self.emit("source_note", text, lines[i])
+        self.prev = None
+        return j
+
+
+def continue_broken_paragraphs(out: list[_Out]) -> list[_Out]:
+    """Merge a paragraph cut by a column or page break into the one it continues.
+
+    A paragraph that ends without terminal punctuation as the last text of its column, followed
+    (possibly after captions / source notes of a figure placed in between) by a paragraph that is the
+    first text of the next column or page, is one paragraph.
+    """
+    merged: list[_Out] = []
+    open_idx: int | None = None
+    for blk in out:
+        if blk.kind == "paragraph" and open_idx is not None:
+            host = merged[open_idx]
+            moved = (blk.first.page, blk.first.column) != (host.last.page, host.last.column)
+            if moved:
+                host.text = join_line_texts(host.text, blk.text)
+                host.refs.extend(r for r in blk.refs if r not in host.refs)
+                host.last = blk.last
+                if TERMINAL_RE.search(host.text):
+                    open_idx = None
+                continue
+            open_idx = None
+        if blk.kind in ("heading", "title", "author", "boilerplate"):
+            open_idx = None
+        merged.append(blk)
+        if blk.kind == "paragraph" and not TERMINAL_RE.search(blk.text):
+            open_idx = len(merged) - 1
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------
+# authors
+
+
+def author_lines_to_authors(lines: list[Line]) -> list[str]:
+    """"Name" / "Role" line pairs (Author Information, summary box), grouped by column x."""
+    by_col: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_col.setdefault(int(ln.x0 // 40), []).append(ln)
+    authors: list[str] = []
+    for _, col in sorted(by_col.items()):
+        col.sort(key=lambda ln: ln.top)
+        name: list[str] = []
+        role: list[str] = []
+        prev: Line | None = None
+        for ln in col:
+            text = ln.text.strip()
+            if text.lower().startswith("acknowledg"):
+                break
+            tight = prev is not None and ln.top - prev.top < 1.45 * ln.size
+            if role and tight:
+                role.append(text)
+            elif name and (ROLE_RE.match(text) or (tight and not ln.bold and prev.bold)) :
+                role.append(text)
+            elif name and tight and ln.bold and not role:
+                name.append(text)
+            else:
+                if name:
+                    authors.append(_author_text(name, role))
+                name, role = [text], []
+            prev = ln
+        if name:
+            authors.append(_author_text(name, role))
+    return authors
+
+
+def _author_text(name: list[str], role: list[str]) -> str:
+    who = re.sub(r"\s+,", ",", " ".join(name)).strip().rstrip(",")
+    return f"{who}, {' '.join(role)}" if role else who
+
+
+def in_focus_author(lines: list[Line], i: int) -> tuple[int, str] | None:
+    """In Focus closing author line: bold "Name" then ", Role" (role may wrap to the next line)."""
+    ln = lines[i]
+    rest = ln.text[len(ln.bold_prefix):].strip() if ln.bold_prefix else ""
+    if not ln.bold_prefix or not rest.startswith(","):
+        return None
+    role = rest.lstrip(", ")
+    if not ROLE_RE.match(role):
+        return None
+    j = i + 1
+    while j < len(lines) and not lines[j].bold_prefix and lines[j].column == ln.column \
+            and lines[j].page == ln.page and 0 < lines[j].top - lines[j - 1].top < 1.5 * ln.size:
+        role = join_line_texts(role, lines[j].text)
+        j += 1
+    return j, f"{ln.bold_prefix.strip().rstrip(',').strip()}, {role}"
+
+
+# ---------------------------------------------------------------------------------------------
+# the reader
+
+
+def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
+    """Read an opened ``pdfplumber.PDF`` into a ParsedDocument (blocks in reading order)."""
+    pages, tables = pdf_to_pages(pdf, max_pages)
+    hints = pages_to_hints(pages)
+    title = hints.get("title", "")
+    body_size, body_family = body_style(pages)
+    is_report = hints.get("product_type") == "Report"
+
+    footnotes: list[Footnote] = []
+    stream: list[Line] = []
+    summary_paras: list[Line] = []
+    author_texts: list[tuple[int, str]] = []   # (page, "Name, Role")
+    title_tops = {id(ln) for ln in first_page_title_lines(pages[0].lines)}
+    for page in pages:
+        body, notes = split_footnote_lines(page)
+        footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)], footnotes)
+        body = [ln for ln in body if not is_noise(ln, page, body_size, title)]
+        if page.number == 1:
+            # banner, title and date lines are identity, not content
+            body = [ln for ln in body if id(ln) not in title_tops and not text_to_iso_date(ln.text)
+                    and not (ln.text == "Legal Sidebar" and ln.top < 150)]
+            if is_report:
+                continue
+        if is_report and is_toc_page(body, body_size):
+            continue
+        if is_report and any(ln.text.strip() == "SUMMARY" for ln in body):
+            box_x = page.width * 0.7
+            side = [ln for ln in body if ln.x0 >= box_x and ln.text.strip() != "SUMMARY"
+                    and not text_to_iso_date(ln.text) and not REPORT_ID_RE.match(ln.text)]
+            author_texts.extend((page.number, a) for a in author_lines_to_authors(side))
+            summary_paras.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1)
+            continue
+        stream.extend(body)
+
+    levels = sorted({ln.size for ln in stream if ln.bold and ln.size >= body_size - 0.6
+                     and ln.text.strip() not in ("Disclaimer", "Author Information")}, reverse=True)
+    builder = _Builder(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)})
+
+    out: list[_Out] = []
+    if title:
+        first = first_page_title_lines(pages[0].lines)[0]
+        out.append(_Out("title", title, 0, 1, [], first, first))
+    if summary_paras:
+        builder.out.append(_Out("heading", "Summary", 1, summary_paras[0].page, [], summary_paras[0], summary_paras[0]))
+        builder.lines_to_blocks(summary_paras)
+        builder.prev = None
+    for page_no, text in author_texts:
+        builder.out.append(_Out("author", text, 0, page_no, [], None, None))
+
+    # Split the stream at the Author Information / Disclaimer headings.
+    main: list[Line] = []
+    i = 0
+    while i < len(stream):
+        ln = stream[i]
+        key = ln.text.strip()
+        if key == "Disclaimer" and ln.size > body_size - 0.5 and ln.bold:
+            builder.lines_to_blocks(main)
+            main = []
+            rest = [x for x in stream[i + 1:]]
+            text = ""
+            for x in rest:
+                text = join_line_texts(text, x.text)
+            builder.out.append(_Out("boilerplate", text, 0, ln.page, [], ln, ln))
+            break
+        if key == "Author Information" and ln.bold:
+            builder.lines_to_blocks(main)
+            main = []
+            j = i + 1
+            while j < len(stream) and not (stream[j].bold and stream[j].size > body_size):
+                j += 1
+            for a in author_lines_to_authors(stream[i + 1:j]):
+                builder.out.append(_Out("author", a, 0, ln.page, [], None, None))
+            i = j
+            continue
+        found = in_focus_author(stream, i)
+        if found:
+            builder.lines_to_blocks(main)
+            main = []
+            i, a = found
+            builder.out.append(_Out("author", a, 0, ln.page, [], None, None))
+            continue
+        main.append(ln)
+        i += 1
+    builder.lines_to_blocks(main)
+    out.extend(builder.out)
+
+    blocks = [
+        Block(kind=b.kind, text=re.sub(r"\s+", " ", b.text).strip(), level=b.level, page=b.page,
+              footnote_refs=tuple(b.refs))
+        for b in continue_broken_paragraphs(out) if b.text.strip()
+    ]
+    return ParsedDocument(
+        source_format="pdf",
+        pages=len(pages),
+        blocks=blocks,
+        tables=tables,
+        figures=builder.figures,
+        footnotes=footnotes,
+        hints=hints,
+    )

@@ -1,0 +1,323 @@
+"""The PDF reader against the real CRS corpus, checked with the markdown renderings of the same products."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+import pdfplumber
+import pytest
+
+from extractors.document import Block, ParsedDocument
+from extractors.pdf_layout import line_words_to_line, words_to_rows
+from extractors.pdf_to_document import join_line_texts, pdf_to_document
+from tests.corpus_paths import MARKDOWN_DIR, PDF_DIR
+
+# PDF -> markdown rendering of the same edition (IF12155.pdf is version 7, its markdown version 8).
+SAME_EDITION = {
+    "98-317.22.pdf": "98317-types-of-committee-hearings.md",
+    "IF10753.6.pdf": "IF10753v6-energy-star-program.md",
+    "IF10753.7.pdf": "IF10753v7-energy-star-program.md",
+    "IF11175.11.pdf": "IF11175v11-u-s-mexico-trade-relations.md",
+    "IF13199v1-section-122-of-the-trade-act-of-1974.pdf": "IF13199v1-section-122-of-the-trade-act-of-1974.md",
+    "IN12614.3.pdf": "IN12614v3-section-232-national-security-tariffs-on-copper-.md",
+    "IN12682.2.pdf": "IN12682v2-kings-and-queens-addressing-joint-meetings-of-co.md",
+    "LSB11418.1.pdf": "LSB11418v1-recent-developments-in-hart-scott-rodino-merger-.md",
+    "R48694.10.pdf": "R48694v10-federal-research-and-development-r-d-funding-fy2.md",
+    "R48905.2.pdf": "R48905v2-u-s-department-of-agriculture-usda-structure-and.md",
+    "R48917.2.pdf": "R48917v2-s-con-res-33-the-senate-adopted-fy2026-budget-re.md",
+    "RL34498.pdf": "RL34498v33-federal-individual-income-tax-brackets-standard-.md",
+}
+# Matched fraction of the markdown's body sentences, in order, that each product must reach.
+MIN_MATCHED = {name: (0.9 if name.startswith(("IF", "IN", "LSB", "98")) else 0.8) for name in SAME_EDITION}
+ALL_PDFS = sorted(p.name for p in PDF_DIR.glob("*.pdf"))
+
+_CACHE: dict[str, tuple[ParsedDocument, float]] = {}
+
+
+def read(name: str) -> ParsedDocument:
+    if name not in _CACHE:
+        start = time.perf_counter()
+        with pdfplumber.open(PDF_DIR / name) as pdf:
+            doc = pdf_to_document(pdf)
+        _CACHE[name] = (doc, time.perf_counter() - start)
+    return _CACHE[name][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# markdown reference
+
+
+def markdown_header(md: str) -> dict[str, str]:
+    head = md.split("\n---", 1)[0]
+    fields = dict(re.findall(r"^\*\*(.+?):\*\*\s*(.*)$", head, re.M))
+    fields["title"] = re.search(r"^# (.+)$", head, re.M).group(1).strip()
+    return fields
+
+
+def markdown_body(md: str) -> str:
+    """The product text: after the "[Listen](...)" navigation line, before footnotes / Disclaimer."""
+    body = md.split("[Listen](", 1)[1].split("\n", 1)[1]
+    body = re.split(r"^# Footnotes|^\s*Disclaimer:", body, maxsplit=1, flags=re.M)[0]
+    kept = []
+    for line in body.splitlines():
+        s = line.strip()
+        if s.startswith(("|", "![", "**Source", "**Note", "Source:", "Notes:", "Note:")) or s == "---":
+            continue
+        kept.append(s)
+    text = "\n".join(kept)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)       # links and images -> their text
+    return text.replace("**", "").replace("_", " ")
+
+
+def fold(text: str) -> str:
+    """Compare on letters and digits only: PDF spacing, quotes and dashes all differ from HTML."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def body_sentences(md: str, min_words: int = 8) -> list[str]:
+    sentences = []
+    for para in markdown_body(md).split("\n"):
+        for s in re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", para):
+            if len(s.split()) >= min_words:
+                sentences.append(s)
+    return sentences
+
+
+def matched_in_order(sentences: list[str], text: str) -> float:
+    haystack = fold(text)
+    pos = hits = 0
+    for s in sentences:
+        at = haystack.find(fold(s), pos)
+        if at >= 0:
+            hits += 1
+            pos = at + 1
+    return hits / len(sentences)
+
+
+def paragraph_text(doc: ParsedDocument) -> str:
+    return "\n".join(b.text for b in doc.blocks if b.kind == "paragraph")
+
+
+# ---------------------------------------------------------------------------------------------
+# corpus-wide checks
+
+
+@pytest.mark.parametrize("name", sorted(SAME_EDITION))
+def test_markdown_sentences_appear_in_order(name):
+    md = (MARKDOWN_DIR / SAME_EDITION[name]).read_text(encoding="utf-8")
+    sentences = body_sentences(md)
+    assert len(sentences) >= 10
+    doc = read(name)
+    fraction = matched_in_order(sentences, paragraph_text(doc))
+    print(f"{name}: {fraction:.3f} of {len(sentences)} sentences, {_CACHE[name][1]:.1f}s")
+    assert fraction >= MIN_MATCHED[name]
+
+
+@pytest.mark.parametrize("name", sorted(SAME_EDITION))
+def test_identity_hints_match_markdown_header(name):
+    header = markdown_header((MARKDOWN_DIR / SAME_EDITION[name]).read_text(encoding="utf-8"))
+    hints = read(name).hints
+    assert hints["report_id"] == header["Report No."]
+    assert hints["version"] == header["Version"]
+    expected_date = datetime.strptime(header["Publication Date"], "%m/%d/%Y").date().isoformat()
+    assert hints["date"] == expected_date
+    assert fold(hints["title"]) == fold(header["title"])
+    assert hints["status"] in ("NEW", "UPDATED")
+
+
+def test_if12155_identity_comes_from_the_pdf_not_the_newer_markdown():
+    hints = read("IF12155.pdf").hints
+    assert hints["report_id"] == "IF12155"
+    assert hints["version"] == "7"
+
+
+@pytest.mark.parametrize("name,product_type", [
+    ("IF11175.11.pdf", "In Focus"), ("IF12155.pdf", "In Focus"), ("IN12614.3.pdf", "Insight"),
+    ("IN12682.2.pdf", "Insight"), ("LSB11418.1.pdf", "Legal Sidebar"), ("98-317.22.pdf", "Report"),
+    ("R48694.10.pdf", "Report"), ("RL34498.pdf", "Report"),
+])
+def test_product_type_is_read_from_the_page(name, product_type):
+    assert read(name).hints["product_type"] == product_type
+
+
+@pytest.mark.parametrize("name", ALL_PDFS)
+def test_no_page_furniture_in_blocks(name):
+    doc = read(name)
+    assert doc.source_format == "pdf" and doc.pages >= 3
+    for block in doc.blocks:
+        assert "crsreports.congress.gov" not in block.text
+        assert not re.search(r"·\s*VERSION\s+\d+", block.text), block
+        assert not re.fullmatch(r"\d{1,3}", block.text), block
+        assert block.page is not None and 1 <= block.page <= doc.pages
+        if block.kind != "boilerplate":
+            assert "This document was prepared by the Congressional Research Service" not in block.text
+            assert block.text != "Disclaimer"
+        if block.kind == "paragraph":
+            assert not re.search(r"\.{8,}\s*\d+\s*$", block.text), block      # TOC leader lines
+            assert block.text != "Congressional Research Service"
+    kinds = [b.kind for b in doc.blocks]
+    assert kinds.count("title") == 1 and kinds[0] == "title"
+    assert kinds.count("boilerplate") == 1 and kinds[-1] == "boilerplate"
+    assert "heading" in kinds and "author" in kinds
+
+
+@pytest.mark.parametrize("name", ["R48694.10.pdf", "RL34498.pdf", "R48905.2.pdf"])
+def test_full_report_toc_and_running_header_are_skipped(name):
+    doc = read(name)
+    title = doc.hints["title"]
+    for block in doc.blocks[1:]:
+        assert block.text != title
+        assert block.text not in ("Contents", "Figures", "Tables", "Contacts")
+    summary = [b for b in doc.blocks if b.kind == "heading" and b.text == "Summary"]
+    assert len(summary) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# In Focus two-column layout
+
+
+def test_if11175_columns_are_not_interleaved_and_sidebar_is_prose():
+    doc = read("IF11175.11.pdf")
+    text = paragraph_text(doc)
+    # the left column wraps this sentence over three lines, the right column runs beside it
+    assert ("The 119th Congress is engaged in a range of legislative and oversight activities related "
+            "to trade policy toward Mexico, which in 2025 was the largest U.S. trading partner") in text
+    # the boxed "Mexico's Economy" sidebar on page 1 (pdfplumber may see a table there) stays prose
+    assert "most populous Spanish-speaking country in the world" in text
+    heading_texts = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert "Mexico’s Economy" in heading_texts
+    # a paragraph cut by the column break is rejoined: "... The U.S. trade balance" | "in goods ..."
+    assert "The U.S. trade balance in goods with Mexico went from a surplus" in text
+
+
+def test_if11175_authors_figure_and_sources():
+    doc = read("IF11175.11.pdf")
+    authors = [b.text for b in doc.blocks if b.kind == "author"]
+    assert authors == [
+        "M. Angeles Villarreal, Specialist in International Trade and Finance",
+        "Danielle M. Trachtenberg, Analyst in International Trade and Finance",
+    ]
+    assert [f.caption for f in doc.figures] == ["Figure 1. U.S.-Mexico Goods Trade 2006-2025"]
+    assert doc.figures[0].source_note.startswith("Source: U.S. Census Bureau")
+    assert any(b.kind == "caption" and b.text.startswith("Figure 1.") for b in doc.blocks)
+    # chart axis / units text under the caption is not prose
+    assert "Current U.S. $ in billions" not in paragraph_text(doc)
+
+
+def test_if10753_table_cells_stay_out_of_prose():
+    doc = read("IF10753.7.pdf")
+    text = paragraph_text(doc)
+    assert "1992 EPA establishes ENERGY STAR under the" not in text
+    assert any(b.kind == "caption" and b.text.startswith("Table 1.") for b in doc.blocks)
+    notes = [b.text for b in doc.blocks if b.kind == "source_note"]
+    assert any(n.startswith("Notes: GAO = Government Accountability Office") for n in notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# footnotes
+
+
+def test_98_317_footnotes_are_numbered_and_out_of_the_body():
+    doc = read("98-317.22.pdf")
+    assert [f.number for f in doc.footnotes] == [str(n) for n in range(1, 9)]
+    assert doc.footnotes[0].text.startswith("For more information on field hearings")
+    assert doc.footnotes[0].text.endswith("Valerie Heitshusen and R. Eric Petersen.")
+    assert doc.footnotes[3].page == 2
+    text = paragraph_text(doc)
+    for note in doc.footnotes:
+        assert note.text[:40] not in text
+    refs = [r for b in doc.blocks for r in b.footnote_refs]
+    assert refs == [str(n) for n in range(1, 9)]
+    # markers are removed from the prose, the sentence reads on
+    assert "or a site related to the subject of the hearing). These latter hearings" in text
+    assert "C ongressional" not in text and "Congressional committee hearings may be" in text
+
+
+def test_98_317_author_information():
+    authors = [b.text for b in read("98-317.22.pdf").blocks if b.kind == "author"]
+    assert authors == ["Valerie Heitshusen, Specialist on Congress and the Legislative Process"]
+
+
+@pytest.mark.parametrize("name", ["LSB11418.1.pdf", "IN12614.3.pdf", "IN12682.2.pdf"])
+def test_short_products_have_no_footnote_area_and_keep_all_prose(name):
+    # these editions print no footnotes (links replaced them); nothing may be invented, and the
+    # small-type table notes must not be mistaken for footnotes
+    doc = read(name)
+    assert doc.footnotes == []
+    assert not any(b.footnote_refs for b in doc.blocks)
+
+
+def test_legal_sidebar_side_by_side_authors():
+    authors = [b.text for b in read("LSB11418.1.pdf").blocks if b.kind == "author"]
+    assert authors == ["Alexander H. Pepper, Legislative Attorney", "Jay B. Sykes, Legislative Attorney"]
+
+
+def test_full_report_footnotes_are_sequential():
+    doc = read("R48694.10.pdf")
+    numbers = [int(f.number) for f in doc.footnotes]
+    assert len(numbers) > 50
+    assert numbers == list(range(1, len(numbers) + 1))
+    text = paragraph_text(doc)
+    assert doc.footnotes[0].text.startswith("For example, the Budget Control Act of 2011")
+    assert doc.footnotes[0].text[:60] not in text
+
+
+# ---------------------------------------------------------------------------------------------
+# small pieces
+
+
+def test_hyphen_join_rule():
+    assert join_line_texts("the infor-", "mation age") == "the information age"
+    assert join_line_texts("U.S.-", "Mexico trade") == "U.S.-Mexico trade"
+    assert join_line_texts("R&D-", "related assets") == "R&D-related assets"
+    assert join_line_texts("an EPA-", "recognized lab") == "an EPA-recognized lab"
+    assert join_line_texts("third-party-", "certified") == "third-party-certified"
+    assert join_line_texts("a non-", "binding vote") == "a non-binding vote"
+    assert join_line_texts("executive branch—", "specifically") == "executive branch—specifically"
+    assert join_line_texts("one", "two") == "one two"
+
+
+def test_superscript_marker_and_ordinal_on_a_real_line():
+    with pdfplumber.open(PDF_DIR / "98-317.22.pdf") as pdf:
+        page = pdf.pages[1]
+        words = page.extract_words(extra_attrs=["size", "fontname"])
+        page.close()
+    rows = words_to_rows(words)
+    row = next(r for r in rows if any(w["text"] == "field" for w in r) and any(w["text"] == "hearings" for w in r)
+               and any(w["text"] == "latter" for w in r))
+    line = line_words_to_line(row, 2)
+    assert line.refs == ("1",)
+    assert line.text.startswith("the hearing). These latter hearings")
+
+
+def test_page_limit_and_missing_text_layer():
+    with pdfplumber.open(PDF_DIR / "R48694.10.pdf") as pdf:
+        with pytest.raises(ValueError, match="too many pages"):
+            pdf_to_document(pdf, max_pages=10)
+
+
+class _BlankPage:
+    width, height, rects = 612.0, 792.0, []
+
+    def extract_words(self, **kwargs):
+        return []
+
+    def close(self):
+        pass
+
+
+class _BlankPdf:
+    pages = [_BlankPage(), _BlankPage()]
+
+
+def test_scanned_pdf_without_words_is_rejected():
+    with pytest.raises(ValueError, match="no text layer"):
+        pdf_to_document(_BlankPdf())
+
+
+def test_blocks_are_deterministic():
+    with pdfplumber.open(PDF_DIR / "IN12682.2.pdf") as pdf:
+        again = pdf_to_document(pdf)
+    assert again.blocks == read("IN12682.2.pdf").blocks
+    assert all(isinstance(b, Block) for b in again.blocks)

@@ -278,10 +278,21 @@ def skip_web_preamble(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             hints.update(header_field_to_hints(row["key"], row["value"]))
         listen = LISTEN_LINE_RE.match(line.strip())
         if listen:
-            date = re.search(r"([A-Z][a-z]+ \d{1,2}, \d{4})", listen["rest"])
+            # The identity line ("<title> Updated April 16, 2026 (IF11175)") may wrap onto the next
+            # lines, followed by a "[Jump to Main Text]" link; none of it is content.
+            end = i + 1
+            header = [listen["rest"]]
+            while end < len(lines) and not lines[end].strip() and not listen["rest"].strip():
+                end += 1
+            while end < len(lines) and lines[end].strip() and (
+                lines[end].lstrip().startswith("[Jump to") or re.search(r"\(\s*[A-Z0-9-]{5,10}\s*\)\s*$", lines[end])
+            ):
+                header.append(lines[end])
+                end += 1
+            date = re.search(r"([A-Z][a-z]+ \d{1,2}, \d{4})", " ".join(header))
             if date and us_date_to_iso(date[1]):
                 hints["date"] = us_date_to_iso(date[1])
-            return lines[i + 1:], hints
+            return lines[end:], hints
     return lines, hints
 
 

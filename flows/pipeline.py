@@ -142,7 +142,7 @@ def extract_edition(
     if not content_sections(sections):
         raise BadInputError(name, "no content sections found (is this a CRS product?)")
     records: dict[str, list[dict]] = {
-        "documents": [document_row(identity, parsed, sha, name, identity_source)],
+        "documents": [document_row(identity, parsed, sha, Path(name).name, identity_source)],
         "authors": blocks_to_authors(parsed.blocks, parsed.hints.get("authors")),
         "sections": sections_to_rows(sections),
         "footnotes": footnotes_to_rows(parsed.footnotes, sections),

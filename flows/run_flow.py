@@ -55,7 +55,9 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     return files
 
 
-def ingest_inputs(paths: list[Path], settings: Settings, report: Callable[[Outcome], None]) -> tuple[list[raw_store.StoredOriginal], list[Outcome]]:
+def ingest_inputs(
+    paths: list[Path], settings: Settings, report: Callable[[Outcome], None]
+) -> tuple[list[tuple[raw_store.StoredOriginal, str]], list[Outcome]]:
     """Hash and store every input; what is already published is 'unchanged' and goes no further."""
     published = published_sources(settings.processed_dir) if settings.processed_dir.exists() else set()
     if paths:
@@ -64,11 +66,11 @@ def ingest_inputs(paths: list[Path], settings: Settings, report: Callable[[Outco
     else:
         candidates = [(p, None) for p in raw_store.inbox_files(settings.raw_dir)]
         candidates += [(None, s) for s in raw_store.stored_originals(settings.raw_dir)]
-    todo: list[raw_store.StoredOriginal] = []
+    todo: list[tuple[raw_store.StoredOriginal, str]] = []
     outcomes: list[Outcome] = []
     seen: set[str] = set()
     for path, stored in candidates:
-        name = path.name if path else stored.name
+        name = str(path) if path else stored.name
         try:
             if stored is None:
                 data = raw_store.read_input(path, settings.max_bytes)
@@ -90,12 +92,12 @@ def ingest_inputs(paths: list[Path], settings: Settings, report: Callable[[Outco
             outcomes.append(outcome)
             report(outcome)
         else:
-            todo.append(stored)
+            todo.append((stored, name))
     return todo, outcomes
 
 
-def job_for(stored: raw_store.StoredOriginal, settings: Settings, report_id: str | None) -> Job:
-    return Job(stored.sha256, str(stored.path), stored.name, report_id, settings.spacy_model, settings.max_pages, settings.timeout_seconds)
+def job_for(stored: raw_store.StoredOriginal, name: str, settings: Settings, report_id: str | None) -> Job:
+    return Job(stored.sha256, str(stored.path), name, report_id, settings.spacy_model, settings.max_pages, settings.timeout_seconds)
 
 
 def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> Outcome:
@@ -161,7 +163,7 @@ def run(paths: list[Path], settings: Settings, *, report_id: str | None = None, 
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
     todo, outcomes = ingest_inputs(paths, settings, report)
     if todo:
-        jobs = [job_for(stored, settings, report_id) for stored in todo]
+        jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
         pool = start_pool(settings.workers, settings.spacy_model)
         try:
             outcomes.extend(build_flow(settings.workers)(jobs, settings, pool, report))

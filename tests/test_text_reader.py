@@ -1,0 +1,76 @@
+"""The seed text and markdown renderings: sections in order, sentences intact, boilerplate flagged."""
+import re
+
+from extractors.authors import blocks_to_authors
+from extractors.sections import blocks_to_sections, content_sections
+from extractors.text_to_document import decode_text, text_to_document
+from tests.corpus_paths import MARKDOWN_DIR, SEED_PATH
+
+
+def fold(text: str) -> str:
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def seed_sections():
+    doc = text_to_document(decode_text(SEED_PATH.read_bytes()))
+    return doc, blocks_to_sections(doc.blocks)
+
+
+def test_seed_headings_in_order(gold):
+    _, sections = seed_sections()
+    headings = [s.heading for s in sections if not s.boilerplate]
+    positions = [headings.index(h) for h in gold["sections"]["must_headings_in_order"]]
+    assert positions == sorted(positions)
+    for sub in gold["sections"]["should_subheadings"]:
+        assert sub in headings
+
+
+def test_seed_sentences_split_by_page_breaks_are_rejoined(gold):
+    _, sections = seed_sections()
+    body = fold(" ".join(s.text for s in content_sections(sections)))
+    for sentence in gold["sections"]["must_sentences_intact"]:
+        assert fold(sentence) in body
+
+
+def test_seed_disclaimer_is_boilerplate_and_markup_is_gone():
+    _, sections = seed_sections()
+    boilerplate = [s for s in sections if s.boilerplate]
+    assert [s.heading for s in boilerplate] == ["Disclaimer"]
+    assert "Congressional Research Service" in boilerplate[0].text
+    content = " ".join(s.text for s in content_sections(sections))
+    assert "Disclaimer" not in content
+    for markup in ("###", "**", "<b>", "\\$", "<sup>"):
+        assert markup not in content
+
+
+def test_seed_authors_match_gold(gold):
+    doc, _ = seed_sections()
+    authors = blocks_to_authors(doc.blocks)
+    assert [(a["name"], a["role"], a["coordinator"]) for a in authors] == [
+        (g["name"], g["role"], g["coordinator"]) for g in gold["authors"]
+    ]
+    assert [a["order"] for a in authors] == [1, 2, 3, 4]
+
+
+def test_seed_figure_1_becomes_a_table_with_caption_and_source():
+    doc, _ = seed_sections()
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+    assert table.caption == "Figure 1. Top U.S. Trade Partners, 2023"
+    assert table.source_note and "Bureau of Economic Analysis" in table.source_note
+
+
+def test_markdown_rendering_keeps_navigation_and_toc_out_of_sections():
+    path = next(MARKDOWN_DIR.glob("R48917v2-*.md"))
+    doc = text_to_document(decode_text(path.read_bytes()))
+    sections = blocks_to_sections(doc.blocks)
+    text = " ".join(s.text for s in sections)
+    assert "crsreports.congress.gov" not in text
+    assert "Jump to Main Text" not in text
+    headings = [s.heading for s in sections]
+    for heading in ("Introduction", "Legislative History", "Budgetary Totals", "Reconciliation Directives"):
+        assert headings.count(heading) == 1
+    assert [f.number for f in doc.footnotes][:3] == ["1", "2", "3"]
+    authors = blocks_to_authors(doc.blocks, doc.hints.get("authors"))
+    assert [a["name"] for a in authors] == ["Drew C. Aherne", "Megan S. Lynch"]

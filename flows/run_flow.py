@@ -29,6 +29,8 @@ class Outcome:
     seconds: float = 0.0
     pages: int = 0
     stage_seconds: dict = field(default_factory=dict)
+    worker_pid: int = 0
+    worker_peak_rss_mb: float = 0.0
 
 
 @dataclass
@@ -105,11 +107,12 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
     if not result.ok:
         if result.validation_report is not None:
             write_validation_report(settings.processed_dir, name, result.validation_report)
-        return Outcome(name, "failed", result.reason, seconds=seconds)
+        return Outcome(name, "failed", result.reason, seconds=seconds, worker_pid=result.worker_pid, worker_peak_rss_mb=result.worker_peak_rss_mb)
     extracted = result.extracted
     published = publish_edition(settings.processed_dir, extracted, force=settings.force)
     return Outcome(
-        name, published.status, "", published.report_id, published.edition, seconds, extracted.pages, extracted.seconds
+        name, published.status, "", published.report_id, published.edition, seconds, extracted.pages, extracted.seconds,
+        result.worker_pid, result.worker_peak_rss_mb,
     )
 
 

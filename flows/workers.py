@@ -7,6 +7,8 @@ document never stops the batch.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import resource
 import signal
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +36,8 @@ class JobResult:
     reason: str = ""
     extracted: object | None = None
     validation_report: object | None = None
+    worker_pid: int = 0
+    worker_peak_rss_mb: float = 0.0
 
 
 class DocumentTimeout(Exception):
@@ -45,6 +49,14 @@ def _raise_timeout(signum, frame):
 
 
 def extract_job(job: Job) -> JobResult:
+    result = _extract_job(job)
+    result.worker_pid = os.getpid()
+    # ru_maxrss is in KiB on Linux: the peak of this worker process so far
+    result.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _extract_job(job: Job) -> JobResult:
     from flows.pipeline import extract_edition
 
     use_alarm = multiprocessing.current_process().name != "MainProcess" or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)

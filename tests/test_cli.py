@@ -162,3 +162,22 @@ def test_every_command_is_documented_in_the_readme():
         assert f"crsdata {name}" in readme, name
         help_text = CliRunner().invoke(cli, [name, "--help"]).output
         assert "Example:" in help_text, name
+
+
+def test_validation_failure_publishes_nothing_and_reports_every_failing_row(tmp_path, monkeypatch):
+    import flows.pipeline
+
+    bad_authors = [
+        {"name": "", "role": None, "coordinator": False, "order": 0},
+        {"name": "Ann Author", "role": None, "coordinator": False, "order": 0},
+    ]
+    monkeypatch.setattr(flows.pipeline, "blocks_to_authors", lambda blocks, header=None: bad_authors)
+    result = invoke("run", str(CORPUS / "markdown" / "IF13199v1-section-122-of-the-trade-act-of-1974.md"), "--data-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "failing checks (authors.name, authors.order); nothing published" in result.stderr
+    assert not (tmp_path / "processed" / "IF13199").exists()
+    reports = list((tmp_path / "processed" / "_validation_reports").glob("*.csv"))
+    assert len(reports) == 1
+    report = pd.read_csv(reports[0])
+    assert set(report["column"]) == {"name", "order"}
+    assert len(report[report["column"] == "order"]) >= 2  # both rows, not only the first

@@ -116,9 +116,13 @@ def _nickname_covers(run: list[str], short: str) -> bool:
 def word_to_initials(word: str) -> tuple[str, ...]:
     """One initial per hyphen part or dotted letter: "Self-Defense" -> (s, d), "U.S." -> (u, s)."""
     word = _strip_possessive(word.strip(",;:\"“”"))
-    if re.fullmatch(r"(?:[A-Za-z]\.)+", word):
-        return tuple(ch.lower() for ch in word if ch.isalpha())
-    return tuple(part[0].lower() for part in re.split(r"[-/]", word) if part and part[0].isalnum())
+    initials: list[str] = []
+    for part in re.split(r"[-/]", word):
+        if re.fullmatch(r"(?:[A-Za-z]\.)+", part):
+            initials += [ch.lower() for ch in part if ch.isalpha()]
+        elif part and part[0].isalnum():
+            initials.append(part[0].lower())
+    return tuple(initials)
 
 
 def long_form_covers(run: list[str], short: str) -> int | None:

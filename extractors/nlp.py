@@ -80,10 +80,11 @@ def text_to_chunks(text: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
     return chunks
 
 
-def texts_to_docs(nlp: Language, texts: list[str], batch_size: int = BATCH_SIZE) -> list[Doc]:
+def texts_to_docs(nlp: Language, texts: list[str], batch_size: int = BATCH_SIZE,
+                  max_chars: int = MAX_CHUNK_CHARS) -> list[Doc]:
     """One Doc per text, whose ``doc.text == text`` exactly (long texts are processed in
     paragraph chunks and merged back, so character offsets stay exact)."""
-    chunked = [text_to_chunks(text) for text in texts]
+    chunked = [text_to_chunks(text, max_chars) for text in texts]
     flat = [chunk for chunks in chunked for chunk in chunks]
     flat_docs = iter(nlp.pipe(flat, batch_size=batch_size))
     docs = []

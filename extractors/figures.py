@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from extractors.dates import DateMatch, text_to_date_matches
 from extractors.section_text import ExtractionContext, SectionText
@@ -74,7 +75,11 @@ QUALIFIERS = (
     "less than", "fewer than", "up to", "under", "at most", "some", "an estimated", "close to",
     "just over", "just under", "upwards of", "no more than", "no less than", "as much as",
     "as many as", "as few as", "as little as", "below", "above", "exceeding", "an average of",
+    "not less than", "not more than", "not to exceed", "not fewer than",
 )
+# prepositions that read as qualifiers only before a written-out number ("under $1 billion"),
+# never before a number word ("carried out under two programs")
+PREPOSITION_QUALIFIERS = ("under", "over", "below", "above")
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 SCALE_WORD = r"(?:\s?(?P<{0}>thousand|million|billion|trillion)\b|(?P<{1}>[KMB])\b)?"
@@ -109,8 +114,8 @@ COUNT_RE = re.compile(
     r"(?!\.\w)"  # "U.S.C." and the like are not nouns
 )
 WORD_COUNT_RE = re.compile(
-    r"\b(?P<w>" + "|".join(NUMBER_WORDS) + r")\s(?P<np>" + MODIFIERS.replace("{0,3}", "{0,2}")
-    + r"(?P<noun>" + "|".join(sorted(COUNTED_NOUNS, key=len, reverse=True)) + r"))\b", re.I
+    r"\b(?P<w>" + "|".join(w for word in NUMBER_WORDS for w in (word, word.capitalize())) + r")\s(?P<np>" + MODIFIERS.replace("{0,3}", "{0,2}")
+    + r"(?P<noun>" + "|".join(sorted(COUNTED_NOUNS, key=len, reverse=True)) + r"))\b"
 )
 COMPOUND_RE = re.compile(
     NUMBER_START + r"(?P<n>\d+|" + "|".join(NUMBER_WORDS) + r"|one)-(?P<noun>"
@@ -137,14 +142,16 @@ SUBJECT_STOP = {
     "and", "or", "that", "which", "who", "is", "are", "was", "were", "in", "from", "to", "for", "by",
     "with", "on", "at", "as", "used", "than", "since", "during", "between", "under", "over", "into",
     "per", "has", "have", "had", "will", "would", "could", "may", "while", "but", "if", "based",
-    "located", "including", "such", "because", "due",
+    "located", "including", "such", "because", "due", "do", "does", "did", "not", "be", "been", "can",
+    "should", "must", "receive", "receives", "provide", "provides", "include", "includes", "require",
+    "requires", "paid", "made", "held", "sold", "worth", "indicating",
 }
 SUBJECT_DETERMINERS = {"the", "a", "an", "The", "A", "An"}
 SUBJECT_BEFORE_VERB_RE = re.compile(
-    r"(?P<np>(?:[\w.'’-]+\s){1,4})(?:is|was|are|were|stood at|reached|totaled|totaling|rose to|fell to|"
+    r"(?P<np>(?:[\w.'’-]+\s){1,5})(?:is|was|are|were|stood at|reached|totaled|totaling|rose to|fell to|"
     r"increased to|decreased to|declined to|grew to|of)\s$"
 )
-ANAPHORIC_BEFORE_RE = re.compile(r"\b(?:the|these|those|its|their|his|her|our|all|both|each|The|These|Those|Its|Their)\s$")
+ANAPHORIC_BEFORE_RE = re.compile(r"\b(?:the|these|those|its|their|his|her|our|all|both|each|The|These|Those|Its|Their|All|Both)\s$")
 
 
 @dataclass(frozen=True)
@@ -163,8 +170,15 @@ class Figure:
     number_end: int = -1
 
 
-def number_to_float(text: str) -> float:
-    return float(text.replace(",", ""))
+def number_to_float(text: str, scale: float | None = None) -> float:
+    """Exact decimal scaling, so '$134.2 billion' is 134200000000.0, not 134199999999.99998."""
+    return float(Decimal(text.replace(",", "")) * Decimal(int(scale or 1)))
+
+
+CITATION_BEFORE_RE = re.compile(
+    r"(?:§|¶|\bArticle|\bart\.|\bSection|\bsection|\bSec\.|\bNo\.|\bNos\.|\bP\.\s?L\.|\bTitle|\btitle|"
+    r"\bPart|\bChapter|\bRule|\bFigure|\bTable|\bpp?\.|\bpage|\bH\.R\.|\bS\.|U\.S\.C\.|\bStat\.)\s*$"
+)
 
 
 def scale_of(match: re.Match, word_group: str, letter_group: str | None) -> float | None:
@@ -180,54 +194,65 @@ def clean_subject(words: list[str]) -> str | None:
     return phrase or None
 
 
-def subject_after_of(text: str, end: int, lead: str = "of") -> str | None:
-    """'25% of facilities used by USFJ' -> 'facilities'; stops at the first function word."""
-    m = re.match(rf"\s{lead}\s([^.;:()\n—]*)", text[end:])
-    if not m:
-        return None
+def phrase_tokens(text: str, limit: int) -> list[str]:
+    """Words of the phrase starting text, up to the first function word, verb form, number or
+    punctuation; 'U.S.' and similar abbreviations keep their periods."""
     words: list[str] = []
-    for token in m.group(1).split()[:6]:
-        bare = token.strip(",")
-        if bare in SUBJECT_STOP or re.match(r"\d", bare):
-            break
-        words.append(bare)
-        if token.endswith(","):
-            break
-    return clean_subject(words)
-
-
-def subject_before_verb(text: str, start: int, sentence_start: int) -> str | None:
-    """'(The U.S. share was 15%.)' -> 'U.S. share'."""
-    m = SUBJECT_BEFORE_VERB_RE.search(text[sentence_start:start])
-    if not m:
-        return None
-    words = m.group("np").split()
-    # keep only the tail after the last function word or punctuation
-    tail: list[str] = []
-    for token in reversed(words):
-        if token.lower() in SUBJECT_STOP or token.endswith((",", ";", ":")) or token.startswith("("):
-            break
-        tail.insert(0, token)
-    return clean_subject(tail) if tail else None
-
-
-def subject_following(text: str, end: int) -> str | None:
-    """'sixth-largest U.S. trade partner and ...' -> 'U.S. trade partner'."""
-    words: list[str] = []
-    for token in text[end:end + 80].split()[:5]:
-        bare = token.rstrip(",;:)")
+    for token in text.split()[:limit]:
+        bare = token.rstrip(",;:)\"”")
         abbreviation = re.fullmatch(r"(?:[A-Z]\.)+", bare)
         if not abbreviation:
             bare = bare.rstrip(".")
-        if bare in SUBJECT_STOP or re.match(r"[\d(—]", bare) or not bare:
+        if (not bare or bare in SUBJECT_STOP or re.search(r"\d", bare) or bare[0] in "(\"“—"
+                or (words and re.search(r"(?:ing|ed|ly)$", bare))):
             break
         words.append(bare)
         if bare != token and not abbreviation:
             break  # punctuation closed the phrase
+    return words
+
+
+def subject_after_of(text: str, end: int, lead: str = "of") -> str | None:
+    """'25% of facilities used by USFJ' -> 'facilities'; stops at the first function word."""
+    m = re.match(rf"\s{lead}\s", text[end:])
+    return clean_subject(phrase_tokens(text[end + m.end():end + m.end() + 120], 6)) if m else None
+
+
+def subject_before_verb(text: str, start: int, sentence_start: int) -> str | None:
+    """'(The U.S. share was 15%.)' -> 'U.S. share'; 'a surplus of $1.7 billion' -> 'surplus'."""
+    m = SUBJECT_BEFORE_VERB_RE.search(text[sentence_start:start])
+    if not m:
+        return None
+    via_of = m.group(0).rstrip().endswith(" of")
+    tail: list[str] = []
+    for token in reversed(m.group("np").split()):
+        inner_preposition = token in ("in", "of") and not via_of
+        if (token.lower() in SUBJECT_STOP and not inner_preposition) or token.endswith((",", ";", ":")) \
+                or token.startswith("("):
+            break
+        tail.insert(0, token)
+    while tail and tail[0] in ("in", "of"):
+        tail = tail[1:]
+    if not tail or (via_of and not tail[-1].islower()):
+        return None  # "with Mexico of $5.3 billion": a name before "of" is not what is measured
+    return clean_subject(tail)
+
+
+def subject_following(text: str, end: int) -> str | None:
+    """'sixth-largest U.S. trade partner and ...' -> 'U.S. trade partner'."""
+    words = phrase_tokens(text[end:end + 120], 5)
+    if words and words[0].endswith("ly"):
+        return None  # "second most widely used material": an adverb, the noun is further on
     return clean_subject(words)
 
 
 # ---- rules -------------------------------------------------------------------------------
+
+def is_change_not_range(text: str, m: re.Match, low_group: str, high_group: str) -> bool:
+    """'increased from $15.6 billion to $45.1 billion' states two values, not a range."""
+    preceded_by_from = re.search(r"\b[Ff]rom\s$", text[max(0, m.start() - 6):m.start()])
+    return bool(preceded_by_from and re.search(r"\s(?:to|through)\s", text[m.end(low_group):m.start(high_group)]))
+
 
 def money_figures(text: str) -> list[Figure]:
     out = []
@@ -235,16 +260,22 @@ def money_figures(text: str) -> list[Figure]:
         if re.match(r"[\d.]", text[m.end():m.end() + 1]):
             continue
         scale_low, scale_high = scale_of(m, "s1", "a1"), (scale_of(m, "s2", "a2") if m.group("n2") else None)
-        low, high = number_to_float(m.group("n1")), None
-        end = m.end()
+        low_end = m.end("a1") if m.group("a1") else (m.end("s1") if m.group("s1") else m.end("n1"))
+        if m.group("n2") and is_change_not_range(text, m, "n1", "n2"):
+            high_start = m.start("n2") - 1 if text[m.start("n2") - 1] == "$" else m.start("n2")
+            out.append(Figure(m.start(), low_end, "money", number_to_float(m.group("n1"), scale_low), None,
+                              "USD", "rule:money", number_start=m.start("n1"), number_end=m.end("n1")))
+            out.append(Figure(high_start, m.end(), "money", number_to_float(m.group("n2"), scale_high), None,
+                              "USD", "rule:money", number_start=m.start("n2"), number_end=m.end("n2")))
+            continue
+        end, high = m.end(), None
         if m.group("n2"):
-            high = number_to_float(m.group("n2"))
-            if scale_low is None and scale_high and low < high:  # "$2-$3 billion"
-                scale_low = scale_high
-            high *= scale_high or 1
-        low *= scale_low or 1
+            if scale_low is None and scale_high and number_to_float(m.group("n1")) < number_to_float(m.group("n2")):
+                scale_low = scale_high  # "$2-$3 billion"
+            high = number_to_float(m.group("n2"), scale_high)
+        low = number_to_float(m.group("n1"), scale_low)
         if high is not None and high < low:
-            high, end = None, m.end("a1") if m.group("a1") else (m.end("s1") if m.group("s1") else m.end("n1"))
+            high, end = None, low_end
         out.append(Figure(m.start(), end, "money", low, high, "USD", "rule:money",
                           number_start=m.start("n1"), number_end=m.end("n1")))
     return out
@@ -255,7 +286,12 @@ def percent_figures(text: str) -> list[Figure]:
     for m in PERCENT_RE.finditer(text):
         if m.group("n1"):
             low, high, unit_text, number = number_to_float(m.group("n1")), number_to_float(m.group("n2")), m.group("u"), "n1"
-            if high < low:
+            if high < low or is_change_not_range(text, m, "n1", "n2"):
+                unit = "percentage points" if unit_text.startswith("percentage") else "percent"
+                for group, value in (("n1", low), ("n2", high)):
+                    end = m.end() if group == "n2" else m.end("n1") + len(re.match(r"\s?(?:%|percent)?", text[m.end("n1"):]).group(0))
+                    out.append(Figure(m.start(group), end, "percent", value, None, unit, "rule:percent",
+                                      number_start=m.start(group), number_end=m.end(group)))
                 continue
         else:
             low, high, unit_text, number = number_to_float(m.group("n")), None, m.group("u1"), "n"
@@ -269,7 +305,11 @@ def count_figures(text: str) -> list[Figure]:
     out = []
     for m in COUNT_RE.finditer(text):
         noun = m.group("noun")
-        value = number_to_float(m.group("n")) * (SCALES.get(m.group("s") or "") or 1)
+        if CITATION_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()]):
+            continue  # "Article 34.7 states that ...": a citation followed by a verb
+        if "." in m.group("n") and not m.group("s") and noun not in MEASURE_UNITS:
+            continue  # 34.7 people is not a count; 1.2 million people is
+        value = number_to_float(m.group("n"), SCALES.get(m.group("s") or ""))
         if noun in DURATION_UNITS:
             kind, unit, method, subject = "other", DURATION_UNITS[noun], "rule:duration", None
         elif noun in MEASURE_UNITS:
@@ -288,6 +328,8 @@ def count_figures(text: str) -> list[Figure]:
                           number_start=m.start("w"), number_end=m.end("w")))
     for m in COMPOUND_RE.finditer(text):
         n = m.group("n").lower()
+        if CITATION_BEFORE_RE.search(text[max(0, m.start() - 12):m.start()]):
+            continue
         value = float(n) if n.isdigit() else float(NUMBER_WORDS.get(n, 1))
         unit = COMPOUND_NOUNS[m.group("noun").lower()]
         kind = "other" if unit in DURATION_UNITS.values() else "count"
@@ -363,6 +405,8 @@ def figure_with_context(text: str, f: Figure, sentence: tuple[int, int]) -> Figu
     start, end, qualifier, per = f.start, f.end, f.qualifier, None
     if qualifier is None:
         q = QUALIFIER_RE.search(text[max(sentence[0], start - 25):start])
+        if q and q.group(1).lower() in PREPOSITION_QUALIFIERS and f.method == "rule:count_words":
+            q = None
         if q:
             qualifier, start = q.group(1).lower(), start - (len(q.group(0)))
     p = PER_RE.match(text[end:end + 25])
@@ -379,19 +423,21 @@ def figure_with_context(text: str, f: Figure, sentence: tuple[int, int]) -> Figu
     return replace(f, start=start, end=end, qualifier=qualifier, per=per, subject=subject)
 
 
-YEAR_REACH = 80  # characters: a year further away in the sentence usually dates the event, not the figure
+YEAR_AFTER_RE = re.compile(r"^(?:\s[\w'’.-]+){0,3}?\s(?:in|during|for|as of|at the end of)\s(?:the\s)?$|^\s?\($|^,?\s?$")
+YEAR_BEFORE_RE = re.compile(r"^[^$%\d]{0,60}$")  # no other figure between the date and this one
 
 
-def figure_year(f: Figure, dates: list[DateMatch], sentence: tuple[int, int]) -> int | None:
-    """The year the sentence ties the figure to: the nearest single year/FY/month/day in it."""
-    candidates = [d for d in dates
-                  if sentence[0] <= d.start_char < sentence[1] and not d.inferred_year
-                  and min(abs(d.start_char - f.end), abs(f.start - d.end_char)) <= YEAR_REACH
-                  and d.granularity in ("year", "fiscal year", "month", "day", "quarter", "season")]
-    if not candidates:
-        return None
-    nearest = min(candidates, key=lambda d: (min(abs(d.start_char - f.end), abs(f.start - d.end_char)), d.start_char))
-    return nearest.end.year
+def figure_year(f: Figure, dates: list[DateMatch], sentence: tuple[int, int], text: str) -> int | None:
+    """The year the sentence ties the figure to: '$1.7 billion in 1993', 'in 2023, X was the
+    sixth-largest'. A date after the figure joined by 'in/for/during' wins; otherwise a date
+    shortly before it with no other number in between; otherwise none."""
+    dated = [d for d in dates if sentence[0] <= d.start_char < sentence[1] and not d.inferred_year
+             and d.granularity in ("year", "fiscal year", "month", "day", "quarter", "season")]
+    for d in sorted(dated, key=lambda d: d.start_char):
+        if d.start_char >= f.end and YEAR_AFTER_RE.match(text[f.end:d.start_char]):
+            return d.end.year
+    before = [d for d in dated if d.end_char <= f.start and YEAR_BEFORE_RE.match(text[d.end_char:f.start])]
+    return before[-1].end.year if before else None
 
 
 def figure_to_row(section: SectionText, f: Figure, year: int | None) -> dict:
@@ -421,7 +467,7 @@ def section_to_figure_rows(section: SectionText, ctx: ExtractionContext) -> list
     for f in text_to_figures(section.text, dates):
         sentence = section.sentence_span(f.start)
         f = figure_with_context(section.text, f, sentence)
-        rows.append(figure_to_row(section, f, figure_year(f, dates, sentence)))
+        rows.append(figure_to_row(section, f, figure_year(f, dates, sentence, section.text)))
     return rows
 
 

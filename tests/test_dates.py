@@ -1,0 +1,173 @@
+"""dates extractor: gold expectations for the seed, real corpus regressions, schema, determinism."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from extractors.dates import sections_to_dates
+from extractors.section_text import ExtractionContext
+from schemas import dates as dates_schema
+from tests.corpus_paths import MARKDOWN_DIR
+from tests.seed_sections import SEED_CONTEXT, corpus_markdown_to_sections, lines_to_section, seed_sections
+
+CONTEXT = ExtractionContext(report_date=date(2024, 11, 5))
+
+
+@pytest.fixture(scope="module")
+def seed_rows() -> list[dict]:
+    return sections_to_dates(seed_sections(), SEED_CONTEXT)
+
+
+def dates_in(text: str) -> list[dict]:
+    return sections_to_dates([lines_to_section("s001", "", [text])], CONTEXT)
+
+
+def find_gold(rows: list[dict], item: dict) -> dict | None:
+    for row in rows:
+        if item["text"] in row["text"] and row["start"] == item["start"]:
+            return row
+    return None
+
+
+def check_gold_item(rows: list[dict], item: dict) -> None:
+    row = find_gold(rows, item)
+    assert row is not None, f"{item['text']!r} not found"
+    assert row["granularity"] == item["granularity"]
+    if "end" in item:
+        assert row["end"] == item["end"]
+    if item["granularity"] == "day":
+        assert row["end"] == row["start"]
+    if "report's own date" in item.get("note", ""):
+        assert row["inferred_year"] is True
+
+
+def test_gold_must_dates(seed_rows, gold):
+    for item in gold["dates"]["must"]:
+        check_gold_item(seed_rows, item)
+
+
+def test_gold_should_dates(seed_rows, gold):
+    for item in gold["dates"]["should"]:
+        check_gold_item(seed_rows, item)
+
+
+def test_explicit_dates_are_not_inferred(seed_rows):
+    explicit = [r for r in seed_rows if re.search(r"\d{4}", r["text"])]
+    assert explicit and not any(r["inferred_year"] for r in explicit)
+
+
+def test_seed_rows_have_provenance(seed_rows):
+    sections = {s.section_id: s for s in seed_sections()}
+    for row in seed_rows:
+        section = sections[row["section_id"]]
+        assert section.text[row["char_start"]:row["char_end"]] == row["text"]
+        assert row["text"] in row["sentence"]
+        assert row["method"].startswith("rule:")
+
+
+def test_disclaimer_yields_no_dates(seed_rows):
+    assert not any("Disclaimer" in s.heading for s in seed_sections())
+    assert all("Congressional Research Service" not in r["sentence"] for r in seed_rows)
+
+
+def test_seed_rows_validate(seed_rows):
+    frame = dates_schema.Schema.validate(pd.DataFrame(seed_rows, columns=dates_schema.COLUMNS))
+    assert len(frame) == len(seed_rows)
+
+
+def test_schema_rejects_end_before_start(seed_rows):
+    frame = pd.DataFrame(seed_rows, columns=dates_schema.COLUMNS)
+    frame.loc[0, "end"] = "1900-01-01"
+    with pytest.raises(Exception):
+        dates_schema.Schema.validate(frame)
+
+
+def test_schema_rejects_unknown_granularity(seed_rows):
+    frame = pd.DataFrame(seed_rows, columns=dates_schema.COLUMNS)
+    frame.loc[0, "granularity"] = "era"
+    with pytest.raises(Exception):
+        dates_schema.Schema.validate(frame)
+
+
+def test_deterministic(seed_rows):
+    again = sections_to_dates(seed_sections(), SEED_CONTEXT)
+    assert again == seed_rows
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("funds for FY2025-FY2026 were", ("FY2025-FY2026", "2024-10-01", "2026-09-30", "fiscal year range")),
+    ("in the first quarter of 2025, exports", ("first quarter of 2025", "2025-01-01", "2025-03-31", "quarter")),
+    ("in the first quarter of FY2025, outlays", ("first quarter of FY2025", "2024-10-01", "2024-12-31", "quarter")),
+    ("GDP grew in Q3 2024 by", ("Q3 2024", "2024-07-01", "2024-09-30", "quarter")),
+    ("talks resumed in summer 2024.", ("summer 2024", "2024-06-01", "2024-08-31", "season")),
+    ("prices fell in the 1990s.", ("the 1990s", "1990-01-01", "1999-12-31", "decade")),
+    ("since the mid-2010s, trade", ("the mid-2010s", "2014-01-01", "2016-12-31", "decade part")),
+    ("the late 1980s saw", ("the late 1980s", "1987-01-01", "1989-12-31", "decade part")),
+    ("colony (1910-1945) and", ("1910-1945", "1910-01-01", "1945-12-31", "year range")),
+    ("Between 1999 and 2024 (latest data available), U.S.", ("1999 and 2024", "1999-01-01", "2024-12-31", "year range")),
+    ("held on September 9-11, 2024, in", ("September 9-11, 2024", "2024-09-09", "2024-09-11", "day range")),
+    ("filed (Mar. 3, 2022) in", ("Mar. 3, 2022", "2022-03-03", "2022-03-03", "day")),
+    ("Publication Date: 04/16/2026", ("04/16/2026", "2026-04-16", "2026-04-16", "day")),
+])
+def test_expression_kinds(text, expected):
+    rows = [(r["text"], r["start"], r["end"], r["granularity"]) for r in dates_in(text)]
+    assert expected in rows
+
+
+@pytest.mark.parametrize("text", [
+    "It cost $2024 in fees.",
+    "a total of 2,024 cases",
+    "under P.L. 118-31 and §2024 of title 10",
+    "deployed 2000 troops to the region",
+    "see 42 U.S.C. 2000 for details",
+    "H.R. 2024 passed the House",
+    "a rate of 2024% was",
+    "February 30, 2024 is not a day",
+])
+def test_not_dates(text):
+    assert dates_in(text) == []
+
+
+def test_two_listed_years_are_not_a_range():
+    rows = dates_in("in 2023 and 2024, exports rose")
+    assert [(r["text"], r["granularity"]) for r in rows] == [("2023", "year"), ("2024", "year")]
+
+
+def test_yearless_date_needs_a_report_date():
+    section = lines_to_section("s001", "", ["The vote is on November 11."])
+    assert sections_to_dates([section], ExtractionContext(report_date=None)) == []
+    assert sections_to_dates([section], CONTEXT)[0]["start"] == "2024-11-11"
+
+
+def test_bare_month_needs_a_preposition():
+    # "May" as a verb, a month name inside a name: never dates without a year or day
+    assert dates_in("Congress May act. The August Wilson Theater.") == []
+    assert [r["text"] for r in dates_in("In August, Kishida announced")] == ["August"]
+
+
+# Regressions from reading the output on the corpus markdown renderings.
+def corpus_rows(name_part: str) -> list[dict]:
+    path = next(MARKDOWN_DIR.glob(f"*{name_part}*.md"))
+    return sections_to_dates(corpus_markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
+
+
+def test_mexico_trade_dates():
+    rows = corpus_rows("IF11175")
+    by_text = {(r["text"], r["start"], r["granularity"]) for r in rows}
+    assert ("July 1, 2020", "2020-07-01", "day") in by_text
+    assert ("February 24, 2026", "2026-02-24", "day") in by_text
+    assert ("the late 1980s", "1987-01-01", "decade part") in by_text
+    # "the 119 Congress" (a superscript lost) is not a year
+    assert not any(r["text"] == "119" for r in rows)
+    assert dates_schema.Schema.validate(pd.DataFrame(rows, columns=dates_schema.COLUMNS)).shape[0] == len(rows)
+
+
+def test_energy_star_fiscal_years():
+    rows = corpus_rows("IF10753v7")
+    fiscal = {r["text"]: (r["start"], r["end"]) for r in rows if r["granularity"] == "fiscal year"}
+    assert fiscal.get("FY2007") == ("2006-10-01", "2007-09-30")
+    # public law numbers "P.L. 119-74" never become years
+    assert not any(r["text"] in ("119", "74") or "119-74" in r["text"] for r in rows)

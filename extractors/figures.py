@@ -257,8 +257,8 @@ def is_change_not_range(text: str, m: re.Match, low_group: str, high_group: str)
 def money_figures(text: str) -> list[Figure]:
     out = []
     for m in MONEY_RE.finditer(text):
-        if re.match(r"[\d.]", text[m.end():m.end() + 1]):
-            continue
+        if re.match(r"\.\d", text[m.end():m.end() + 2]):
+            continue  # "$1.2.3": a version or section number, not an amount
         scale_low, scale_high = scale_of(m, "s1", "a1"), (scale_of(m, "s2", "a2") if m.group("n2") else None)
         low_end = m.end("a1") if m.group("a1") else (m.end("s1") if m.group("s1") else m.end("n1"))
         if m.group("n2") and is_change_not_range(text, m, "n1", "n2"):

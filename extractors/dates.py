@@ -122,10 +122,12 @@ DAY_YEAR_RE = re.compile(rf"\b({ANY_MONTH})\s({DAY})(?:st|nd|rd|th)?,?\s({YEAR})
 DAY_FIRST_RE = re.compile(rf"\b({DAY})\s({MONTHS})\s({YEAR})\b")
 NUMERIC_DATE_RE = re.compile(r"(?<![\d/.])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 MONTH_YEAR_RE = re.compile(rf"\b({ANY_MONTH}),?\s({YEAR})\b(?![-–]\d)")
-DAY_NO_YEAR_RE = re.compile(rf"\b({MONTHS})\s({DAY})(?:st|nd|rd|th)?\b(?!,?\s?\d)(?![-–]\d)(?!%)")
+# "August 31 of the preceding year" is a recurring day, not one the report's year can fix
+RECURRING_AFTER = r"(?!\s+of\s+(?:the|each|every|that|a|any)\b)"
+DAY_NO_YEAR_RE = re.compile(rf"\b({MONTHS})\s({DAY})(?:st|nd|rd|th)?\b(?!,?\s?\d)(?![-–]\d)(?!%){RECURRING_AFTER}")
 MONTH_NO_YEAR_RE = re.compile(
     rf"\b(?:[Ii]n|[Bb]y|[Ss]ince|[Uu]ntil|[Tt]hrough|[Dd]uring|[Ee]arly|[Ll]ate|mid-|[Ff]rom|"
-    rf"[Bb]efore|[Aa]fter|[Ee]nd of|[Bb]eginning of)\s?({MONTHS})\b(?!\s?\d)(?!,\s?\d)"
+    rf"[Bb]efore|[Aa]fter|[Ee]nd of|[Bb]eginning of)\s?({MONTHS})\b(?!\s?\d)(?!,\s?\d){RECURRING_AFTER}"
 )
 SEASON_RE = re.compile(r"\b([Ss]pring|[Ss]ummer|[Ff]all|[Aa]utumn)(?:\sof)?\s(" + YEAR + r")\b")
 QUARTER_RE = re.compile(

@@ -144,7 +144,8 @@ SUBJECT_STOP = {
     "per", "has", "have", "had", "will", "would", "could", "may", "while", "but", "if", "based",
     "located", "including", "such", "because", "due", "do", "does", "did", "not", "be", "been", "can",
     "should", "must", "receive", "receives", "provide", "provides", "include", "includes", "require",
-    "requires", "paid", "made", "held", "sold", "worth", "indicating",
+    "requires", "paid", "made", "held", "sold", "worth", "indicating", "indicated", "below", "above",
+    "less", "more", "down", "up",
 }
 SUBJECT_DETERMINERS = {"the", "a", "an", "The", "A", "An"}
 SUBJECT_BEFORE_VERB_RE = re.compile(

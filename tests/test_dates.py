@@ -171,3 +171,9 @@ def test_energy_star_fiscal_years():
     assert fiscal.get("FY2007") == ("2006-10-01", "2007-09-30")
     # public law numbers "P.L. 119-74" never become years
     assert not any(r["text"] in ("119", "74") or "119-74" in r["text"] for r in rows)
+
+
+def test_recurring_day_is_not_given_the_report_year():
+    # RL34498: "the 12 months ending on August 31 of the preceding year" became 2024-08-31
+    assert dates_in("the average CPI-U in the 12 months ending on August 31 of the preceding year") == []
+    assert dates_in("due in April of each year") == []

@@ -25,12 +25,12 @@ NUMBER_CELL_RE = re.compile(
     (?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
     \s*(?P<percent>%)?
     \s*(?P<close>\))?
-    (?P<footnote>[a-z]{1,2}|\*{1,3}|\u2020|\u2021)?
+    (?:\s?(?P<footnote>[a-z]{1,2}|\*{1,3}|\u2020|\u2021))?
     (?:\s+(?P<scale>thousand|million|billion|trillion)s?)?
     \s*$""",
     re.X | re.I,
 )
-NULL_WITH_FOOTNOTE_RE = re.compile(r"^(?P<null>n/a|na|\u2014|\u2013|-)(?P<footnote>[a-z]{1,2}|\*{1,3})?$", re.I)
+NULL_WITH_FOOTNOTE_RE = re.compile(r"^(?P<null>n/a|na|\u2014|\u2013|-)\s?(?P<footnote>[a-z]{1,2}|\*{1,3})?$", re.I)
 
 
 def cell_text_to_number(text: str) -> tuple[float | None, str | None]:

@@ -1,0 +1,272 @@
+"""Tables from the real corpus: PDF table finding, text/pipe/HTML tables, tidy cells, schemas."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+import pdfplumber
+import pytest
+from bs4 import BeautifulSoup
+
+from extractors.document import FigureRef, RawTable
+from extractors.html_tables import html_table_to_table
+from extractors.pdf_tables import merge_continued_tables, page_to_tables
+from extractors.table_cells import cell_text_to_number, tables_to_cells
+from extractors.text_tables import pipe_table_to_table, tsv_block_to_table
+from schemas import table_cells as table_cells_schema
+from schemas import tables as tables_schema
+from tests.corpus_paths import HTML_PATH, MARKDOWN_DIR, PDF_DIR, SEED_PATH
+
+TABLE_NUMBER_RE = re.compile(r"^Table\s+(\d+)\.")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@lru_cache(maxsize=None)
+def pdf_tables(name: str) -> tuple[RawTable, ...]:
+    with pdfplumber.open(PDF_DIR / name) as pdf:
+        found = [table for page in pdf.pages for _, table in page_to_tables(page) if table is not None]
+    return tuple(merge_continued_tables(found))
+
+
+def seed_figure_table() -> RawTable:
+    lines = SEED_PATH.read_text(encoding="utf-8").split("\n")
+    caption_at = next(i for i, l in enumerate(lines) if l.startswith("**Figure 1."))
+    block: list[str] = []
+    for line in lines[caption_at + 1:]:
+        if "\t" in line:
+            block.append(line)
+        elif block:
+            break
+    caption = lines[caption_at].strip("*").strip()
+    return tsv_block_to_table(block, caption, "CRS; data from Bureau of Economic Analysis")
+
+
+def markdown_tables(path) -> dict[str, RawTable]:
+    """Pipe tables under a "Table N." caption line in a web-markdown rendering, by table number."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    found: dict[str, RawTable] = {}
+    caption: str | None = None
+    block: list[str] = []
+    for line in lines + [""]:
+        if line.startswith("|"):
+            block.append(line)
+            continue
+        if block and caption:
+            table = pipe_table_to_table(block, caption)
+            number = TABLE_NUMBER_RE.match(caption)[1]
+            if table is not None and number not in found:
+                found[number] = table
+            caption = None
+        block = []
+        if TABLE_NUMBER_RE.match(line.strip()):
+            caption = line.strip()
+        elif line.strip() and caption and not line.startswith(("In ", "(", "Fiscal", "Dollars")) and len(line) > 200:
+            caption = None  # prose between a caption and a table: that caption was a reference
+    return found
+
+
+def norm(text: str) -> str:
+    """Compare labels without spacing, punctuation or case (the markdown glues "FY2024Actual")."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def cells_match(md_cell: dict, pdf_cells: list[dict]) -> bool:
+    for cell in pdf_cells:
+        if norm(cell["row"]) != norm(md_cell["row"]):
+            continue
+        if md_cell["number"] is not None:
+            if cell["number"] is not None and abs(cell["number"] - md_cell["number"]) < 1e-9:
+                return True
+        elif norm(cell["value"]) == norm(md_cell["value"]):
+            return True
+    return False
+
+
+def compare_with_markdown(pdf_name: str, md_glob: str) -> dict:
+    md_path = next(MARKDOWN_DIR.glob(md_glob))
+    reference = markdown_tables(md_path)
+    found = {TABLE_NUMBER_RE.match(t.caption)[1]: t for t in pdf_tables(pdf_name) if t.caption and TABLE_NUMBER_RE.match(t.caption)}
+    total = matched = 0
+    for number, md_table in reference.items():
+        md_cells, _ = tables_to_cells([md_table], [])
+        md_cells = [c for c in md_cells if c["value"]]
+        pdf_cells, _ = tables_to_cells([found[number]], []) if number in found else ([], [])
+        total += len(md_cells)
+        matched += sum(cells_match(c, pdf_cells) for c in md_cells)
+    pdf_cell_count = len(tables_to_cells(list(pdf_tables(pdf_name)), [])[0])
+    return {
+        "reference_tables": len(reference),
+        "tables_found": len(pdf_tables(pdf_name)),
+        "reference_tables_found": len(set(reference) & set(found)),
+        "cells": pdf_cell_count,
+        "reference_cells": total,
+        "matched": matched,
+    }
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    "text, number, footnote",
+    [
+        ("$30.1", 30.1, None),
+        ("1,234", 1234.0, None),
+        ("(5.2)", -5.2, None),
+        ("\u2014", None, None),
+        ("-", None, None),
+        ("n/a", None, None),
+        ("31%", 31.0, None),
+        ("$1.4a", 1.4, "a"),
+        ("8,250 b", 8250.0, "b"),
+        ("N/A h", None, "h"),
+        ("-10,741", -10741.0, None),
+        ("$2,385 + 12% of the amount over $23,850", None, None),
+        ("FY2026", None, None),
+    ],
+)
+def test_cell_text_to_number(text, number, footnote):
+    assert cell_text_to_number(text) == (number, footnote)
+
+
+# ---------------------------------------------------------------- text and html tables
+
+
+def test_seed_tsv_figure_is_a_six_by_two_table_with_units_note():
+    table = seed_figure_table()
+    assert table.rows[0] == ("", "U.S. IMPORTS", "U.S. EXPORTS")
+    assert [r[0] for r in table.rows[1:]] == ["Canada", "Mexico", "China", "Germany", "UK", "Japan"]
+    assert table.rows[-1] == ("Japan", "187", "120")  # <b> markup gone, units cell not data
+    assert table.units_note == "Goods and Services; U.S. $ billions"
+    cells, index = tables_to_cells([table], [])
+    assert len(cells) == 12 and all(c["unit"] == "USD billions" for c in cells)
+    assert index[0]["rows"] == 6 and index[0]["columns"] == 2 and index[0]["kind"] == "table"
+
+
+def test_pipe_table_from_markdown_keeps_header_and_rows():
+    reference = markdown_tables(next(MARKDOWN_DIR.glob("R48917v2-*.md")))
+    table = reference["1"]
+    assert table.rows[0][:2] == ("Fiscal Year", "Revenues")
+    assert table.header_rows == 1
+    cells, _ = tables_to_cells([table], [])
+    first = cells[0]
+    assert (first["row"], first["column"], first["number"]) == ("2026", "Revenues", 4242825.0)
+
+
+def test_html_figure_is_a_figure_ref_without_cells():
+    soup = BeautifulSoup(HTML_PATH.read_bytes(), "lxml")
+    results = [html_table_to_table(t) for t in soup.find_all("table")]
+    figures = [r for r in results if isinstance(r, FigureRef)]
+    assert figures and figures[0].caption == "Figure 1. Top U.S. Trade Partners, 2025"
+    assert figures[0].source_note and figures[0].source_note.startswith("CRS, with data from Bureau of Economic Analysis")
+    assert not any(isinstance(r, RawTable) for r in results)
+    cells, index = tables_to_cells([], figures)
+    assert cells == [] and index[0]["kind"] == "figure_without_data" and index[0]["cells"] == 0
+
+
+def test_html_data_table_expands_spans_into_multilevel_headers():
+    html = (
+        "<table><tr><th rowspan='2'>Partner</th><th colspan='2'>2023</th></tr>"
+        "<tr><th>Imports</th><th>Exports</th></tr><tr><td>UK</td><td>$1.5</td><td>(2)</td></tr></table>"
+    )
+    table = html_table_to_table(html)
+    assert isinstance(table, RawTable) and table.header_rows == 2
+    cells, _ = tables_to_cells([table], [])
+    assert [(c["column"], c["number"]) for c in cells] == [("2023 / Imports", 1.5), ("2023 / Exports", -2.0)]
+
+
+# ---------------------------------------------------------------- pdf tables
+
+
+def energy_star_funding_cells(pdf_name: str) -> list[tuple]:
+    tables = [t for t in pdf_tables(pdf_name) if t.caption and "Program Funding" in t.caption]
+    assert len(tables) == 1
+    cells, _ = tables_to_cells(tables, [])
+    return [(c["row"], c["column"], c["value"], c["number"], c["unit"]) for c in cells]
+
+
+def test_energy_star_funding_table_is_identical_in_both_editions():
+    v6 = energy_star_funding_cells("IF10753.6.pdf")
+    v7 = energy_star_funding_cells("IF10753.7.pdf")
+    assert v6 == v7
+    years = {int(row) for row, *_ in v6}
+    assert set(range(2017, 2025)) <= years
+    columns = {column for _, column, *_ in v6}
+    assert columns == {"EPA Funding", "DOE Funding"}
+    assert all(unit == "USD millions" for *_, unit in v6)
+    assert ("2024", "EPA Funding", "$32.1", 32.1, "USD millions") in v6
+
+
+def test_boxed_prose_sidebar_is_not_a_table():
+    with pdfplumber.open(PDF_DIR / "IF11175.11.pdf") as pdf:
+        regions = page_to_tables(pdf.pages[0])
+    assert not any(table is not None for _, table in regions)
+
+
+def test_table_regions_cover_their_caption_and_source():
+    with pdfplumber.open(PDF_DIR / "R48917.2.pdf") as pdf:
+        page = pdf.pages[5]
+        regions = [(bbox, t) for bbox, t in page_to_tables(page) if t is not None]
+        assert len(regions) == 1
+        bbox, table = regions[0]
+        inside = page.crop(bbox).extract_text()
+    assert table.caption.startswith("Table 1. Budgetary Totals")
+    assert table.units_note == "In Millions of Dollars"
+    assert table.source_note.startswith("Section 1101 of S.Con.Res. 33")
+    assert "Table 1." in inside and "$42,425,652" in inside and "Source:" in inside
+    assert "Reconciliation Directives" not in inside  # the heading after the table stays prose
+
+
+def test_multilevel_header_joins_levels():
+    table = next(t for t in pdf_tables("R48917.2.pdf") if t.caption.startswith("Table 2."))
+    cells, _ = tables_to_cells([table], [])
+    homeland = [c for c in cells if c["row"] == "Homeland Security"]
+    assert homeland[0]["column"] == "House Committee Directives / Type of Instruction"
+    assert homeland[1]["column"] == "House Committee Directives / Amount, FY2026-FY2035 (in billions)"
+    assert homeland[1]["number"] == 70.0 and homeland[1]["unit"] == "USD billions"
+
+
+def test_table_continued_over_pages_is_merged_once():
+    tables = pdf_tables("R48694.10.pdf")
+    nih = [t for t in tables if t.caption and t.caption.startswith("Table 5.")]
+    assert len(nih) == 1
+    labels = [r[0] for r in nih[0].rows]
+    assert labels.count("Account/Program") == 1  # the repeated header on later pages is dropped
+    assert "Grand total, NIH and ARPA-H Program Level" in labels
+    assert not any("Congressional Research Service" in label for label in labels)
+
+
+@pytest.mark.parametrize(
+    "pdf_name, md_glob, threshold",
+    [("R48917.2.pdf", "R48917v2-*.md", 0.95), ("R48694.10.pdf", "R48694v10-*.md", 0.9), ("RL34498.pdf", "RL34498v33-*.md", 0.9)],
+)
+def test_pdf_tables_match_markdown_reference(pdf_name, md_glob, threshold):
+    result = compare_with_markdown(pdf_name, md_glob)
+    assert result["reference_tables"] >= 2
+    assert result["reference_tables_found"] == result["reference_tables"], result
+    assert result["matched"] >= threshold * result["reference_cells"], result
+
+
+# ---------------------------------------------------------------- schemas
+
+
+def test_cells_and_index_validate_against_schemas():
+    tables = list(pdf_tables("R48694.10.pdf")) + [seed_figure_table()]
+    cells, index = tables_to_cells(tables, [FigureRef("Figure 1. A chart", "CRS.", 9)])
+    frame = table_cells_schema.Schema.validate(pd.DataFrame(cells, columns=table_cells_schema.COLUMNS))
+    assert list(frame.columns) == list(table_cells_schema.COLUMNS)
+    tables_schema.Schema.validate(pd.DataFrame(index, columns=tables_schema.COLUMNS))
+
+
+def test_cells_schema_rejects_unparsed_numeric_cell_and_duplicates():
+    cells, _ = tables_to_cells([seed_figure_table()], [])
+    broken = pd.DataFrame(cells, columns=table_cells_schema.COLUMNS)
+    broken.loc[0, "number"] = None
+    with pytest.raises(Exception):
+        table_cells_schema.Schema.validate(broken, lazy=True)
+    duplicated = pd.DataFrame(cells + cells[:1], columns=table_cells_schema.COLUMNS)
+    with pytest.raises(Exception):
+        table_cells_schema.Schema.validate(duplicated, lazy=True)

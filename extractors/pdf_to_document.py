@@ -65,6 +65,7 @@ class PageLines:
     width: float
     lines: list[Line]                          # reading order, noise removed later
     footnote_top: float | None = None          # top of the footnote rule, if any
+    data_boxes: list = field(default_factory=list)  # bboxes of tables pdf_tables parsed
 
 
 def _table_finder():
@@ -86,10 +87,31 @@ def rects_to_footnote_rule(rects: list[dict], page_width: float, page_height: fl
     return min(tops) if tops else None
 
 
-def _inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
+def _inside(ln: Line, bbox: tuple[float, float, float, float]) -> bool:
     x0, top, x1, bottom = bbox
-    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    cx, cy = (ln.x0 + ln.x1) / 2, (ln.top + ln.bottom) / 2
     return x0 <= cx <= x1 and top <= cy <= bottom
+
+
+def drop_table_lines(page: PageLines, body_size: float, body_family: str) -> None:
+    """Remove table cell lines inside the regions pdf_tables parsed.
+
+    Only lines not set in the body style go, and never a caption or Source/Notes line: a table
+    region that is drawn too tall must not swallow the prose below it.
+    """
+    if not page.data_boxes:
+        return
+    # Source / Notes text printed inside the region belongs to the note, not to the cells
+    notes_top = []
+    for box in page.data_boxes:
+        starts = [ln.top for ln in page.lines if _inside(ln, box) and SOURCE_RE.match(ln.text)]
+        notes_top.append(min(starts) if starts else float("inf"))
+    page.lines = [
+        ln for ln in page.lines
+        if not any(_inside(ln, b) and ln.top < t for b, t in zip(page.data_boxes, notes_top))
+        or (abs(ln.size - body_size) < 0.3 and font_family(ln.fontname) == body_family)
+        or CAPTION_RE.match(ln.text)
+    ]
 
 
 def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
@@ -107,10 +129,8 @@ def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
         page.close()  # drop pdfplumber's per-page object cache: memory stays flat on long reports
         data_boxes = [bbox for bbox, table in regions if table is not None]
         tables.extend(table for _, table in regions if table is not None)
-        if data_boxes:
-            words = [w for w in words if not any(_inside(w, b) for b in data_boxes)]
         lines = lines_to_reading_order(words_to_lines(words, number), width)
-        pages.append(PageLines(number, height, width, lines, rule))
+        pages.append(PageLines(number, height, width, lines, rule, data_boxes))
     if not any(p.lines for p in pages):
         raise ValueError("no text layer (scanned PDF?)")
     return pages, tables
@@ -210,12 +230,24 @@ def is_noise(ln: Line, page: PageLines, body_size: float, title: str) -> bool:
     return False
 
 
-def split_footnote_lines(page: PageLines) -> tuple[list[Line], list[Line]]:
+def split_footnote_lines(page: PageLines, body_size: float, continuing: bool) -> tuple[list[Line], list[Line]]:
+    """Body lines and footnote lines (below the footnote rule).
+
+    A short rule is also drawn by tables and boxes, so the area below it counts as footnotes only if
+    it is all small type, starts right under the rule and either opens a numbered footnote or
+    continues the previous page's footnotes.
+    """
     if page.footnote_top is None:
         return page.lines, []
     body = [ln for ln in page.lines if ln.top < page.footnote_top]
-    notes = [ln for ln in page.lines if ln.top >= page.footnote_top]
-    return body, notes
+    notes = [ln for ln in page.lines if ln.top >= page.footnote_top and ln.top < page.height - 50]
+    if not notes or any(ln.size >= body_size - 0.5 for ln in notes):
+        return page.lines, []
+    first = min(notes, key=lambda ln: ln.top)
+    if first.top - page.footnote_top > 20 or not (first.lead_marker or continuing):
+        return page.lines, []
+    furniture = [ln for ln in page.lines if ln.top >= page.height - 50]
+    return body + furniture, notes
 
 
 def footnote_lines_to_footnotes(lines: list[Line], notes: list[Footnote]) -> None:
@@ -548,6 +580,8 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     hints = pages_to_hints(pages)
     title = hints.get("title", "")
     body_size, body_family = body_style(pages)
+    for page in pages:
+        drop_table_lines(page, body_size, body_family)
     is_report = hints.get("product_type") == "Report"
 
     footnotes: list[Footnote] = []
@@ -556,7 +590,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     author_texts: list[tuple[int, str]] = []   # (page, "Name, Role")
     title_tops = {id(ln) for ln in first_page_title_lines(pages[0].lines)}
     for page in pages:
-        body, notes = split_footnote_lines(page)
+        body, notes = split_footnote_lines(page, body_size, bool(footnotes))
         footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)], footnotes)
         body = [ln for ln in body if not is_noise(ln, page, body_size, title)]
         if page.number == 1:

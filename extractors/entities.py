@@ -34,9 +34,20 @@ HEAD_LABELS = {
 # Words after a name that say it is an organisation ("the Komeito party").
 ORG_CUE_RE = re.compile(r"^\s+(?:party|company|corporation|coalition|union|agency|group)\b")
 ORG_CUE_WORD_RE = re.compile(r"\s+(?:party|company|corporation|coalition|union|agency|group)$")
+# Capitalised common nouns the model tags alone ("the Administration", "the Agencies").
+GENERIC_WORDS = {
+    "Administration", "Agencies", "Agency", "Government", "Department", "Committee", "Court", "Commission",
+    "Member", "Members", "State", "States", "Bureau", "Office", "Service", "Board", "Council", "Secretary",
+    "President", "Chair", "Chairman", "Act", "Section", "Title", "Federal", "National",
+}
+TITLE_RE = re.compile(
+    r"^(?:(?:Former|Then|Acting|Vice|Deputy)\s+)?(?:President|Chair|Chairman|Chairwoman|Commissioner|Senator|Sen\.|"
+    r"Representative|Rep\.|Speaker|Secretary|Judge|Justice|Chief Justice|Prime Minister|Minister|Governor|Gov\.|"
+    r"Ambassador|General|Gen\.|Admiral|Dr\.|Mr\.|Ms\.|Mrs\.|Leader)\s+"
+)
 MARKUP_RE = re.compile(r"[#*<>|_=\[\]{}\\]")
 LEADING_THE_RE = re.compile(r"^(?:the|The|THE)\s+")
-TRAILING_RE = re.compile(r"(?:'s|’s|'|’|[\s,.;:)\]-])+$")
+TRAILING_RE = re.compile(r"(?:'s|’s|'|’|[\s,.;:(\[-])+$")
 DEMONYM_SUFFIXES = ("n", "ns", "ese", "an", "ans", "ian", "ians")
 
 
@@ -163,8 +174,10 @@ def span_to_mentions(index: int, text: str, start: int, end: int, label: str, me
     start, end = trim_span(text, start, end)
     if label == "PERSON":
         end = extend_hyphenated_name(text, end)
+    if label == "PERSON":
+        start = skip_title(text, start, end)
     surface = text[start:end]
-    if end <= start or "\n" in surface or MARKUP_RE.search(surface) or not re.search(r"[A-Za-z]", surface):
+    if end <= start or not looks_like_a_name(surface):
         return []
     if "-" in surface and not canonical_entry(surface):
         parts = compound_to_places(index, text, start, end)
@@ -184,6 +197,21 @@ def span_to_mentions(index: int, text: str, start: int, end: int, label: str, me
     else:
         norm = re.sub(r"\s+", " ", surface)
     return [Mention(index, start, end, label, norm, method, weight)]
+
+
+def looks_like_a_name(surface: str) -> bool:
+    """No markup, URL debris, line breaks, lowercase words ("lessen") or generic nouns ("Agencies")."""
+    if "\n" in surface or MARKUP_RE.search(surface) or "%" in surface or surface.count("(") != surface.count(")"):
+        return False
+    if not any(ch.isupper() for ch in surface) or surface in GENERIC_WORDS:
+        return False
+    return not re.match(r"(?:This|These|That|Those|Such)\b", surface)
+
+
+def skip_title(text: str, start: int, end: int) -> int:
+    """"Chair Khan" -> "Khan", "President Biden" -> "Biden" (titles are not part of the name)."""
+    match = TITLE_RE.match(text[start:end])
+    return start + match.end() if match and start + match.end() < end else start
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -236,21 +264,19 @@ def link_short_forms(mentions: list[Mention], sections: list[SectionText], long_
     short forms of common nouns ("EV", "GDP") are not entities."""
     if not long_forms:
         return mentions
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(long_forms, key=len, reverse=True)) + r")(?![\w-])")
-    kept = []
-    for mention in mentions:
-        surface = sections[mention.section].text[mention.start:mention.end]
-        if mention.method != LAW_METHOD and surface in long_forms:
-            continue  # re-added below from the text itself
-        kept.append(mention)
+    # "LDP-Komeito coalition" and "IRA-funded" mention LDP and IRA too
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(s) for s in sorted(long_forms, key=len, reverse=True)) + r")(?!\w)")
+    short_mentions = []
     for index, section in enumerate(sections):
         for match in pattern.finditer(section.text):
             form = long_forms[match.group(1)]
-            if form.label is None:
-                continue
-            mention = Mention(index, match.start(), match.end(), form.label, form.norm, ACRONYM_METHOD, 5)
-            if not _overlaps_any(mention, kept):
-                kept.append(mention)
+            short_mentions.append(Mention(index, match.start(), match.end(), form.label or "", form.norm, ACRONYM_METHOD, 5))
+    # Rules and long forms stay; a model span holding a short form ("NAFTA/USMCA", "U.S. FDI",
+    # "EV") gives way to the short form's own mention(s), or to nothing for common nouns.
+    kept = [m for m in mentions if m.weight >= 5 or not _overlaps_any(m, short_mentions)]
+    for mention in short_mentions:
+        if mention.label and not _overlaps_any(mention, kept):
+            kept.append(mention)
     return kept
 
 

@@ -84,7 +84,7 @@ LOCATIONS: dict[str, tuple[str, ...]] = {
 }
 # U.S. agencies, congressional bodies and a few international organisations.
 ORGANIZATIONS: dict[str, tuple[str, ...]] = {
-    "Congress": ("U.S. Congress",),
+    "Congress": ("U.S. Congress", "Congresses"),
     "Senate": ("U.S. Senate",),
     "House of Representatives": ("U.S. House of Representatives",),
     "Supreme Court": ("U.S. Supreme Court",),

@@ -36,7 +36,9 @@ USC_RE = re.compile(
 )
 # A named Act: capitalised words (function words allowed inside) ending in "Act", optional "of YYYY".
 NAMED_ACT_RE = re.compile(
-    r"(?P<name>(?:%(word)s[ \t]+(?:(?:of|for|and|to|on|in|the)[ \t]+)*)*?%(word)s[ \t]+Act)"
+    r"(?P<name>(?:%(word)s[ \t]+(?:(?:of|for|and|to|on|in|the|from|with|against|by|at)[ \t]+)*)*?%(word)s"
+    # "Housing Acquisitions Review and Transparency (HART) Act": the acronym sits inside the name
+    r"(?:[ \t]+\([A-Z][^()\n]{0,30}\))?[ \t]+Act)"
     r"(?P<year>[ \t]+of[ \t]+\d{4})?(?![\w-])" % {"word": r"(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*)"}
 )
 # Capitalised words that start a sentence or a citation, not an Act's name.
@@ -46,7 +48,7 @@ NOT_ACT_NAME_START = {
     "Congress", "Senate", "House", "President", "Administration", "Unlike", "As", "And", "Of", "For", "To",
     "On", "With", "From", "At", "Per",
 }
-ACT_CONNECTORS = {"of", "for", "and", "to", "on", "in", "the"}
+ACT_CONNECTORS = {"of", "for", "and", "to", "on", "in", "the", "from", "with", "against", "by", "at"}
 
 
 def text_to_law_spans(text: str) -> list[LawSpan]:

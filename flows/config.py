@@ -1,0 +1,176 @@
+"""`crsdata.toml`: which sources to poll and how politely, in one dataclass that checks itself.
+
+Relative paths in the file are relative to the file's folder. Command-line flags override or extend
+what the file says (see `PollConfig.with_overrides`). Unknown keys are errors: a misspelt setting
+that silently does nothing is worse than a refusal.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from flows.errors import CrsdataError
+
+DEFAULT_CRS_BASE_URL = "https://www.congress.gov"
+DEFAULT_API_BASE_URL = "https://api.congress.gov"
+DEFAULT_CRON = "0 6 * * *"
+
+# toml table -> {toml key: PollConfig field}
+LAYOUT = {
+    "crsdata": {"data_dir": "data_dir", "workers": "workers"},
+    "sources.folder": {"inboxes": "inboxes"},
+    "sources.crs": {"watch": "watch", "base_url": "crs_base_url", "max_first_version": "max_first_version", "backfill": "backfill"},
+    "sources.congress_api": {
+        "enabled": "congress_api", "base_url": "api_base_url", "api_key_env": "api_key_env",
+        "lookback_days": "api_lookback_days", "report_ids": "api_report_ids", "page_size": "api_page_size",
+    },
+    "downloads": {
+        "min_interval_seconds": "min_interval_seconds", "timeout_seconds": "timeout_seconds",
+        "retry_delay_seconds": "retry_delay_seconds", "max_bytes": "max_bytes",
+    },
+    "schedule": {"cron": "cron"},
+}
+
+
+class ConfigError(CrsdataError):
+    """The configuration file or a flag is not usable."""
+
+
+@dataclass(frozen=True)
+class PollConfig:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("CRSDATA_HOME") or "."))
+    workers: int = 1
+    inboxes: tuple[Path, ...] = ()
+    watch: tuple[str, ...] = ()
+    crs_base_url: str = DEFAULT_CRS_BASE_URL
+    max_first_version: int = 60       # how far up a report never seen before is searched
+    backfill: bool = False            # first sight of a report: every version, or only the newest
+    congress_api: bool = False
+    api_base_url: str = DEFAULT_API_BASE_URL
+    api_key_env: str = "CONGRESS_API_KEY"
+    api_lookback_days: float = 3.0
+    api_report_ids: tuple[str, ...] = ()
+    api_page_size: int = 250
+    min_interval_seconds: float = 1.0
+    timeout_seconds: float = 30.0
+    retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0)
+    max_bytes: int = 60 * 1024 * 1024
+    cron: str = DEFAULT_CRON
+    source_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        from extractors.identity import is_valid_report_id, normalize_report_id
+
+        subject = str(self.source_file or "settings")
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen dataclass)
+        set_("data_dir", Path(self.data_dir).resolve())
+        set_("inboxes", tuple(Path(p).resolve() for p in self.inboxes))
+        watch = tuple(dict.fromkeys(normalize_report_id(str(r)) for r in self.watch))
+        for report_id in watch + tuple(normalize_report_id(str(r)) for r in self.api_report_ids):
+            if not is_valid_report_id(report_id):
+                raise ConfigError(subject, f"{report_id}: invalid report number (expected e.g. IF10199, R48694)")
+        for report_id in watch:
+            if not report_id[0].isalpha():
+                raise ConfigError(subject, f"{report_id}: has no versioned-PDF folder at CRS; use the congress_api source")
+        set_("watch", watch)
+        set_("api_report_ids", tuple(normalize_report_id(str(r)) for r in self.api_report_ids))
+        set_("retry_delay_seconds", tuple(float(d) for d in self.retry_delay_seconds))
+        for url_field in ("crs_base_url", "api_base_url"):
+            if not str(getattr(self, url_field)).startswith(("http://", "https://")):
+                raise ConfigError(subject, f"{url_field}: must be an http(s) URL, got {getattr(self, url_field)!r}")
+        checks = [
+            (self.workers >= 1, "workers must be at least 1"),
+            (self.max_first_version >= 1, "max_first_version must be at least 1"),
+            (1 <= self.api_page_size <= 250, "page_size must be between 1 and 250 (the API's maximum)"),
+            (self.api_lookback_days > 0, "lookback_days must be positive"),
+            (self.min_interval_seconds >= 0, "min_interval_seconds cannot be negative"),
+            (self.timeout_seconds > 0, "timeout_seconds must be positive"),
+            (all(d >= 0 for d in self.retry_delay_seconds), "retry_delay_seconds cannot be negative"),
+            (self.max_bytes > 0, "max_bytes must be positive"),
+            (len(self.cron.split()) == 5, f"cron must have five fields (minute hour day month weekday), got {self.cron!r}"),
+            (bool(self.api_key_env), "api_key_env must name an environment variable"),
+        ]
+        for ok, reason in checks:
+            if not ok:
+                raise ConfigError(subject, reason)
+
+    @property
+    def has_sources(self) -> bool:
+        return bool(self.inboxes or self.watch or self.congress_api)
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) or None
+
+    def with_overrides(self, *, watch=(), inboxes=(), crs_base_url=None, data_dir=None, workers=None) -> "PollConfig":
+        """Flags: --watch and --inbox extend the lists, the others replace the file's value."""
+        changes: dict = {}
+        if watch:
+            changes["watch"] = tuple(self.watch) + tuple(watch)
+        if inboxes:
+            changes["inboxes"] = tuple(self.inboxes) + tuple(Path(p) for p in inboxes)
+        for name, value in (("crs_base_url", crs_base_url), ("data_dir", data_dir), ("workers", workers)):
+            if value is not None:
+                changes[name] = value
+        return replace(self, **changes) if changes else self
+
+
+def toml_to_kwargs(document: dict, subject: str, base: Path) -> dict:
+    kwargs: dict = {}
+    known_tables = {"crsdata", "sources", "downloads", "schedule"}
+    for table in document:
+        if table not in known_tables:
+            raise ConfigError(subject, f"unknown table [{table}] (known: {', '.join(sorted(known_tables))})")
+    for table_name, keys in LAYOUT.items():
+        table = document
+        for part in table_name.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(subject, f"[{table_name}] must be a table")
+        for key, value in table.items():
+            if table_name == "sources" or key not in keys:
+                raise ConfigError(subject, f"[{table_name}] {key}: unknown setting (known: {', '.join(keys)})")
+            kwargs[keys[key]] = value
+    for source in document.get("sources", {}):
+        if f"sources.{source}" not in LAYOUT:
+            raise ConfigError(subject, f"[sources.{source}]: unknown source (known: folder, crs, congress_api)")
+    if "data_dir" in kwargs:
+        kwargs["data_dir"] = base / kwargs["data_dir"]
+    if "inboxes" in kwargs:
+        kwargs["inboxes"] = tuple(base / p for p in kwargs["inboxes"])
+    return kwargs
+
+
+def check_types(kwargs: dict, subject: str) -> None:
+    expected = {f.name: f.type for f in fields(PollConfig)}
+    for name, value in kwargs.items():
+        kind = expected[name]
+        if "tuple" in kind and not isinstance(value, (list, tuple)):
+            raise ConfigError(subject, f"{name}: expected a list, got {type(value).__name__}")
+        if kind in ("int", "bool") and type(value).__name__ != kind:
+            raise ConfigError(subject, f"{name}: expected {kind}, got {value!r}")
+        if kind == "float" and not isinstance(value, (int, float)):
+            raise ConfigError(subject, f"{name}: expected a number, got {value!r}")
+        if kind == "str" and not isinstance(value, str):
+            raise ConfigError(subject, f"{name}: expected a string, got {value!r}")
+
+
+def load_config(path: Path | None) -> PollConfig:
+    """The file's settings (or the defaults when there is no file)."""
+    if path is None:
+        return PollConfig()
+    path = Path(path)
+    subject = str(path)
+    if not path.is_file():
+        raise ConfigError(subject, "no such configuration file")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(subject, f"not valid TOML ({exc})") from None
+    kwargs = toml_to_kwargs(document, subject, path.resolve().parent)
+    check_types(kwargs, subject)
+    try:
+        return PollConfig(**kwargs, source_file=path.resolve())
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(subject, str(exc)) from None

@@ -1,0 +1,99 @@
+"""The `crs` source: a watch list of report numbers, checked against CRS's versioned PDF URLs.
+
+CRS publishes every version of a product at
+``<base>/crs_external_products/<TYPE>/PDF/<ID>/<ID>.<version>.pdf``. For a report we already hold,
+ask for the next version numbers until the first 404. For a report we hold nothing of, look for the
+newest version by HEAD requests from version 1 up (old versions may be gone, so misses before the
+first hit are expected) and download only that one unless `backfill` is set.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+from flows.raw_store import OBJECTS
+from flows.sources import Failure, Found, report_type
+from flows.sources.download import DownloadError, Net, fetch_and_store
+
+SOURCE = "crs"
+VERSIONED_NAME_RE = re.compile(r"^(?P<report_id>[A-Z]{1,3}\d{3,6})\.(?P<version>\d+)\.pdf$", re.I)
+MAX_NEW_VERSIONS_PER_PASS = 50   # a runaway server cannot keep a pass going for ever
+
+
+def versioned_pdf_url(base_url: str, report_id: str, version: int) -> str:
+    kind = report_type(report_id)
+    return f"{base_url.rstrip('/')}/crs_external_products/{kind}/PDF/{report_id}/{report_id}.{version}.pdf"
+
+
+def known_versions(raw_dir: Path, processed_dir: Path) -> dict[str, set[int]]:
+    """Versions already held per report: stored originals (their record or name) and the catalog."""
+    known: dict[str, set[int]] = {}
+    for meta_path in (raw_dir / OBJECTS).glob("*/*.json"):
+        try:
+            meta = json.loads(meta_path.read_text())
+        except ValueError:
+            continue
+        for key in ("claimed_version", "version"):
+            if meta.get("report_id") and isinstance(meta.get(key), int):
+                known.setdefault(meta["report_id"], set()).add(meta[key])
+        match = VERSIONED_NAME_RE.match(meta.get("name", ""))
+        if match:
+            known.setdefault(match["report_id"].upper(), set()).add(int(match["version"]))
+    catalog = processed_dir / "catalog.csv"
+    if catalog.exists():
+        with catalog.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if (row.get("version") or "").isdigit():
+                    known.setdefault(row["report_id"], set()).add(int(row["version"]))
+    return known
+
+
+def newest_published_version(net: Net, base_url: str, report_id: str, max_version: int) -> list[int]:
+    """Versions that exist, found from version 1 up; stops at the first miss after a hit."""
+    hits: list[int] = []
+    for version in range(1, max_version + 1):
+        if net.exists(versioned_pdf_url(base_url, report_id, version)):
+            hits.append(version)
+        elif hits:
+            break
+    return hits
+
+
+def fetch_version(net: Net, raw_dir: Path, base_url: str, report_id: str, version: int):
+    url = versioned_pdf_url(base_url, report_id, version)
+    return fetch_and_store(net.fetch, raw_dir, url, f"{report_id}.{version}.pdf", SOURCE, report_id, version)
+
+
+def check_report(net: Net, raw_dir: Path, base_url: str, report_id: str, held: set[int],
+                 max_first_version: int, backfill: bool) -> Found:
+    found = Found(checked=[report_id])
+    try:
+        if held:
+            version = max(held) + 1
+            for _ in range(MAX_NEW_VERSIONS_PER_PASS):
+                fetched = fetch_version(net, raw_dir, base_url, report_id, version)
+                if fetched is None:
+                    break
+                found.fetched.append(fetched)
+                version += 1
+        else:
+            existing = newest_published_version(net, base_url, report_id, max_first_version)
+            for version in existing if backfill else existing[-1:]:
+                fetched = fetch_version(net, raw_dir, base_url, report_id, version)
+                if fetched is not None:
+                    found.fetched.append(fetched)
+    except DownloadError as exc:
+        found.failures.append(Failure(exc.subject, exc.reason, SOURCE))
+    return found
+
+
+def find_new_versions(net: Net, raw_dir: Path, processed_dir: Path, watch: list[str], base_url: str, *,
+                      max_first_version: int = 60, backfill: bool = False) -> Found:
+    """Download every version of the watched reports newer than the newest already held."""
+    held = known_versions(raw_dir, processed_dir)
+    found = Found()
+    for report_id in watch:
+        found.extend(check_report(net, raw_dir, base_url, report_id, held.get(report_id, set()), max_first_version, backfill))
+    return found

@@ -96,8 +96,9 @@ def _inside(ln: Line, bbox: tuple[float, float, float, float]) -> bool:
 def drop_table_lines(page: PageLines, body_size: float, body_family: str) -> None:
     """Remove table cell lines inside the regions pdf_tables parsed.
 
-    Only lines not set in the body style go, and never a caption or Source/Notes line: a table
-    region that is drawn too tall must not swallow the prose below it.
+    Only lines not set in the body typeface (or a point size near it) go, and never a caption or
+    Source/Notes text: CRS tables are set in a sans face, and a region that is drawn too large
+    (a whole summary page) must not swallow the prose in it.
     """
     if not page.data_boxes:
         return
@@ -109,7 +110,7 @@ def drop_table_lines(page: PageLines, body_size: float, body_family: str) -> Non
     page.lines = [
         ln for ln in page.lines
         if not any(_inside(ln, b) and ln.top < t for b, t in zip(page.data_boxes, notes_top))
-        or (abs(ln.size - body_size) < 0.3 and font_family(ln.fontname) == body_family)
+        or (abs(ln.size - body_size) <= 1.01 and font_family(ln.fontname) == body_family)
         or CAPTION_RE.match(ln.text)
     ]
 
@@ -202,7 +203,10 @@ def body_style(pages: list[PageLines]) -> tuple[float, str]:
     sizes: Counter = Counter()
     fonts: Counter = Counter()
     for page in pages:
+        # prose lines are wide (table cells are split at their gaps); footnotes are not body
         for ln in page.lines:
+            if ln.x1 - ln.x0 < 0.35 * page.width or (page.footnote_top and ln.top > page.footnote_top):
+                continue
             sizes[ln.size] += len(ln.text)
             fonts[(ln.size, font_family(ln.fontname))] += len(ln.text)
     size = sizes.most_common(1)[0][0]
@@ -266,6 +270,12 @@ def is_toc_page(lines: list[Line], body_size: float) -> bool:
         return True
     leaders = sum(1 for ln in lines if TOC_LEADER_RE.search(ln.text))
     return leaders >= 3 and leaders >= 0.3 * len(lines)
+
+
+def is_toc_continuation(lines: list[Line]) -> bool:
+    """The page after a contents page that still lists tables / appendixes / contacts."""
+    return any(ln.text.strip() in FULL_REPORT_TOC_HEADINGS and ln.bold for ln in lines) or \
+        sum(1 for ln in lines if TOC_LEADER_RE.search(ln.text)) >= 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,6 +599,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     summary_paras: list[Line] = []
     author_texts: list[tuple[int, str]] = []   # (page, "Name, Role")
     title_tops = {id(ln) for ln in first_page_title_lines(pages[0].lines)}
+    in_toc = False
     for page in pages:
         body, notes = split_footnote_lines(page, body_size, bool(footnotes))
         footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)], footnotes)
@@ -599,8 +610,10 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
                     and not (ln.text == "Legal Sidebar" and ln.top < 150)]
             if is_report:
                 continue
-        if is_report and is_toc_page(body, body_size):
+        if is_report and (is_toc_page(body, body_size) or (in_toc and is_toc_continuation(body))):
+            in_toc = True
             continue
+        in_toc = False
         if is_report and any(ln.text.strip() == "SUMMARY" for ln in body):
             box_x = page.width * 0.7
             side = [ln for ln in body if ln.x0 >= box_x and ln.text.strip() != "SUMMARY"

@@ -70,7 +70,8 @@ def markdown_body(md: str) -> str:
             continue
         kept.append(s)
     text = "\n".join(kept)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)       # links and images -> their text
+    # links and images -> their text (URLs may hold one level of parentheses)
+    text = re.sub(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))*\)", r"\1", text)
     return text.replace("**", "").replace("_", " ")
 
 

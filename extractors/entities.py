@@ -39,12 +39,17 @@ GENERIC_WORDS = {
     "Administration", "Agencies", "Agency", "Government", "Department", "Committee", "Court", "Commission",
     "Member", "Members", "State", "States", "Bureau", "Office", "Service", "Board", "Council", "Secretary",
     "President", "Chair", "Chairman", "Act", "Section", "Title", "Federal", "National",
+    "Notes", "Note", "Appendix", "Table", "Figure", "Source", "Sources",
 }
 TITLE_RE = re.compile(
     r"^(?:(?:Former|Then|Acting|Vice|Deputy)\s+)?(?:President|Chair|Chairman|Chairwoman|Commissioner|Senator|Sen\.|"
     r"Representative|Rep\.|Speaker|Secretary|Judge|Justice|Chief Justice|Prime Minister|Minister|Governor|Gov\.|"
     r"Ambassador|General|Gen\.|Admiral|Dr\.|Mr\.|Ms\.|Mrs\.|Leader)\s+"
 )
+TITLE_WORD_END_RE = re.compile(r"\b(?:King|Queen|Majesty|Excellency|Highness|President|Chair|Senator|Speaker|Minister)$")
+FACILITY_END_RE = re.compile(r"\b(?:Building|Center|Hall|Airport|Bridge|Base|Station|Laboratory)$")
+GROUP_NOUN_RE = re.compile(r"\b(?:Natives|Indians|Americans|Hispanics|Latinos|Europeans|Asians)$")
+ROMAN_WORD_RE = re.compile(r"(?:^|\s)(?:I|II|III|IV|V|VI|VII|VIII|IX|X)\b")
 MARKUP_RE = re.compile(r"[#*<>|_=\[\]{}\\]")
 LEADING_THE_RE = re.compile(r"^(?:the|The|THE)\s+")
 TRAILING_RE = re.compile(r"(?:'s|’s|'|’|[\s,.;:(\[-])+$")
@@ -174,6 +179,16 @@ def span_to_mentions(index: int, text: str, start: int, end: int, label: str, me
     start, end = trim_span(text, start, end)
     if label == "PERSON":
         end = extend_hyphenated_name(text, end)
+        if GROUP_NOUN_RE.search(text[start:end]):
+            label = "NORP"   # "American Indians and Alaska Natives"
+        elif FACILITY_END_RE.search(text[start:end]):
+            label = "FAC"    # "Yates Building (DC)"
+    if label in ("GPE", "ORG", "LOC") and not canonical_entry(text[start:end]):
+        end = extend_of_name(text, end)
+    if label == "PERSON" and TITLE_WORD_END_RE.search(text[start:end]):
+        return []   # "His Majesty King" is a title, not a name
+    if label == "WORK_OF_ART" and not is_whole_quoted_title(text, start, end):
+        return []
     if label == "PERSON":
         start = skip_title(text, start, end)
     surface = text[start:end]
@@ -235,6 +250,20 @@ def extend_hyphenated_name(text: str, end: int) -> int:
     return end + match.end() if match else end
 
 
+def extend_of_name(text: str, end: int) -> int:
+    """The model stops before "of": "Hashemite Kingdom[ of Jordan]"."""
+    if not re.search(r"\b(?:Kingdom|Republic|Commonwealth|Emirates|Federation|Sultanate|Principality)$", text[:end]):
+        return end
+    match = re.match(r" of (?:the )?[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?\b", text[end:])
+    return end + match.end() if match else end
+
+
+def is_whole_quoted_title(text: str, start: int, end: int) -> bool:
+    """Titles the model cuts short ("Joint Sessions and Meetings, Address" of a longer quoted
+    title) are wrong rows; keep only a title that is exactly a quoted string."""
+    return text[start - 1:start] in ("\"", "“") and bool(re.match(r"[,.]?[\"”]", text[end:end + 2]))
+
+
 def compound_to_places(index: int, text: str, start: int, end: int) -> list[Mention] | None:
     """"U.S.-Japan" -> [U.S., Japan]; "U.S.-led" -> [U.S.]; None when no part is a place
     (e.g. "Trans-Pacific Partnership" is left alone)."""
@@ -287,7 +316,9 @@ def agree_labels(mentions: list[Mention], sections: list[SectionText]) -> list[M
     places = {m.norm for m in mentions if m.label in ("GPE", "LOC")}
     resolved = []
     for m in mentions:
-        if m.weight < 3 and " " not in m.norm and m.norm in full_names:
+        text = sections[m.section].text
+        regnal = ROMAN_WORD_RE.match(text[m.end:m.end + 5].lstrip())
+        if m.weight < 3 and " " not in m.norm and m.norm in full_names and not regnal:
             m = replace(m, norm=full_names[m.norm], label="PERSON")
         elif m.weight < 3 and _is_demonym(m.norm, places):
             m = replace(m, label="NORP")
@@ -303,7 +334,8 @@ def _person_full_names(mentions: list[Mention]) -> dict[str, str]:
     """First or last word of a multiword PERSON name -> that name, when unambiguous."""
     candidates: dict[str, set[str]] = defaultdict(set)
     for m in mentions:
-        if m.label == "PERSON" and " " in m.norm:
+        # regnal and long Arabic names ("King Abdullah II Bin Al Hussein") share words across people
+        if m.label == "PERSON" and 2 <= len(m.norm.split()) <= 3 and not ROMAN_WORD_RE.search(m.norm):
             words = m.norm.split()
             for word in (words[0], words[-1], words[-1].split("-")[0]):
                 if len(word) > 2 and word[:1].isupper() and not word.endswith("."):

@@ -41,6 +41,11 @@ NAMED_ACT_RE = re.compile(
     r"(?:[ \t]+\([A-Z][^()\n]{0,30}\))?[ \t]+Act)"
     r"(?P<year>[ \t]+of[ \t]+\d{4})?(?![\w-])" % {"word": r"(?:(?:[A-Z]\.){2,}|[A-Z][\w'’-]*)"}
 )
+# "Agriculture, Rural Development, Food and Drug Administration, and Related Agencies Appropriations
+# Act, 2026": appropriations acts list their subcommittee's agencies, with commas, and end in ", YYYY".
+APPROPRIATIONS_ACT_RE = re.compile(
+    r"(?:[A-Z][\w'’-]*,?[ \t]+(?:(?:and|of|the|for|on)[ \t]+)*)+Appropriations[ \t]+Act(?:,[ \t]+\d{4})?"
+)
 # Capitalised words that start a sentence or a citation, not an Act's name.
 NOT_ACT_NAME_START = {
     "The", "A", "An", "In", "Under", "Section", "Sections", "Sec.", "Title", "Both", "While", "Although",
@@ -55,6 +60,7 @@ def text_to_law_spans(text: str) -> list[LawSpan]:
     """All law, bill and U.S. Code mentions in text, non-overlapping, in text order."""
     spans = (
         public_laws_in(text) + bills_in(text) + us_code_citations_in(text) + named_acts_in(text)
+        + appropriations_acts_in(text)
     )
     spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
     kept: list[LawSpan] = []
@@ -97,17 +103,22 @@ def us_code_citations_in(text: str) -> list[LawSpan]:
     return spans
 
 
+def appropriations_acts_in(text: str) -> list[LawSpan]:
+    return [s for m in APPROPRIATIONS_ACT_RE.finditer(text) if (s := _act_span(text, m.start(), m.group(), m.end()))]
+
+
 def named_acts_in(text: str) -> list[LawSpan]:
-    spans = []
-    for m in NAMED_ACT_RE.finditer(text):
-        start, name = m.start(), m["name"]
-        words = name.split()
-        # Drop sentence-initial and citation words ("Under the", "Section 232 of the") before the name.
-        while words and (words[0] in NOT_ACT_NAME_START or words[0] in ACT_CONNECTORS):
-            start = text.index(words[1], start + len(words[0])) if len(words) > 1 else m.end()
-            words = words[1:]
-        if len(words) < 2 or words[-1] != "Act":
-            continue
-        end = m.end()
-        spans.append(LawSpan(start, end, re.sub(r"\s+", " ", text[start:end])))
-    return spans
+    return [s for m in NAMED_ACT_RE.finditer(text) if (s := _act_span(text, m.start(), m["name"], m.end()))]
+
+
+def _act_span(text: str, start: int, name: str, end: int) -> LawSpan | None:
+    """Drop sentence-initial and citation words ("Under the", "Section 232 of the") before the name."""
+    words = name.split()
+    while words and (words[0].rstrip(",") in NOT_ACT_NAME_START or words[0] in ACT_CONNECTORS):
+        if len(words) == 1:
+            return None
+        start = text.index(words[1], start + len(words[0]))
+        words = words[1:]
+    if len(words) < 2 or not any(w.rstrip(",") == "Act" for w in words):
+        return None
+    return LawSpan(start, end, re.sub(r"\s+", " ", text[start:end]))

@@ -247,3 +247,43 @@ def test_slash_joined_acronyms_become_their_laws(mexico_rows):
 def test_common_noun_acronyms_are_not_entities(mexico_rows):
     # "U.S. FDI in Mexico" was an ORG; FDI is "foreign direct investment"
     assert not [r for r in mexico_rows if "FDI" in r["text"]]
+
+
+@pytest.fixture(scope="module")
+def kings_rows():
+    return sections_to_rows(report_sections("IN12682v2-kings-and-queens-addressing-joint-meetings-of-co.md"))[1]
+
+
+@pytest.fixture(scope="module")
+def usda_rows():
+    return sections_to_rows(report_sections("R48905v2-u-s-department-of-agriculture-usda-structure-and.md"))[1]
+
+
+def test_regnal_names_are_not_merged_into_another_king(kings_rows):
+    # "His Majesty King Hussein I" was normed to "King Abdullah II Bin Al Hussein", a different king
+    hussein = [r for r in kings_rows if r["text"] == "Hussein"]
+    assert hussein and all(r["norm"] == "Hussein" for r in hussein)
+    assert not [r for r in kings_rows if r["label"] == "PERSON" and r["text"].endswith(("King", "Majesty"))]
+
+
+def test_kingdom_of_names_are_whole(kings_rows):
+    assert has(kings_rows, "Hashemite Kingdom of Jordan", "GPE")
+    assert not [r for r in kings_rows if r["text"] == "Hashemite Kingdom"]
+    assert {r["norm"] for r in kings_rows if r["text"].startswith("United Kingdom")} == {"United Kingdom"}
+
+
+def test_cut_quoted_titles_are_dropped(kings_rows):
+    # '"Joint Sessions and Meetings, Address to the Senate or the House, and Inauguration..."' was cut
+    assert not [r for r in kings_rows if r["label"] == "WORK_OF_ART" and r["text"].startswith("Joint")]
+
+
+def test_usda_report_rows_found_wrong_by_reading(usda_rows):
+    entities_schema.Schema.validate(pd.DataFrame(usda_rows, columns=list(entities_schema.COLUMNS)))
+    assert {r["label"] for r in usda_rows if r["text"] == "Alaska Natives"} == {"NORP"}
+    assert {r["label"] for r in usda_rows if r["text"] == "Yates Building"} == {"FAC"}
+    assert not [r for r in usda_rows if r["text"] == "Notes"]
+    approps = "Agriculture, Rural Development, Food and Drug Administration, and Related Agency Appropriations Act, 2026"
+    assert has(usda_rows, approps, "LAW")
+    assert not [r for r in usda_rows if r["text"] == "Agriculture, Rural Development, Food and Drug Administration"]
+    usda = {(r["norm"], r["label"]) for r in usda_rows if r["text"] == "USDA"}
+    assert usda == {("Department of Agriculture", "ORG")}

@@ -1,0 +1,351 @@
+"""Sources and downloads against a local HTTP server serving real CRS PDFs at the CRS URL pattern.
+
+No pipeline here (tests/test_poll.py runs it): these tests pin what is fetched, what is refused and
+what is recorded, including the error cases a real server produces.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from flows.config import ConfigError, PollConfig, load_config
+from flows.raw_store import object_path, stored_metadata, stored_originals
+from flows.sources import congress_api, crs, folder
+from flows.sources.download import Net, PoliteClient, load_failed_downloads, redact_url
+from tests.corpus_paths import FIXTURES, PDF_DIR
+
+API_FIXTURES = FIXTURES / "congress_api"
+API_KEY = "test-key-5f1d0c2b9e7a4d3c"
+EXAMPLE_CONFIG = Path(__file__).parent.parent / "crsdata.example.toml"
+
+
+def crs_path(report_id: str, version: int) -> str:
+    kind = "".join(c for c in report_id if c.isalpha())
+    return f"/crs_external_products/{kind}/PDF/{report_id}/{report_id}.{version}.pdf"
+
+
+class CrsServer:
+    """http.server in a thread on 127.0.0.1. `routes` maps a path to bytes, an int status, or a callable."""
+
+    def __init__(self):
+        self.routes: dict[str, object] = {}
+        self.requests: list[tuple[str, str, dict]] = []   # (method, path with query, headers)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def answer(self, with_body: bool):
+                server.requests.append((self.command, self.path, dict(self.headers)))
+                route = server.routes.get(urlsplit(self.path).path, 404)
+                if callable(route):
+                    route = route(self)
+                status, body, kind = (route, b"", "text/plain") if isinstance(route, int) else (200, route, "application/pdf")
+                if isinstance(body, dict):
+                    body, kind = json.dumps(body).encode(), "application/json"
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if with_body:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self):
+                self.answer(True)
+
+            def do_HEAD(self):
+                self.answer(False)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def publish(self, report_id: str, version: int, data: bytes | None = None) -> None:
+        self.routes[crs_path(report_id, version)] = data if data is not None else (PDF_DIR / f"{report_id}.{version}.pdf").read_bytes()
+
+    def paths_requested(self, method: str = "GET") -> list[str]:
+        return [urlsplit(p).path for m, p, _ in self.requests if m == method]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def api_fixture(name: str, base: str) -> dict:
+    return json.loads((API_FIXTURES / name).read_text().replace("{base}", base))
+
+
+def serve_congress_api(server: CrsServer, key: str = API_KEY) -> None:
+    """The list (two pages of two) and item endpoints, refusing requests without the key header."""
+
+    def keyed(make):
+        def route(handler):
+            if handler.headers.get("X-Api-Key") != key:
+                return 403
+            return make(handler)
+        return route
+
+    def list_route(handler):
+        query = parse_qs(urlsplit(handler.path).query)
+        assert {"fromDateTime", "toDateTime", "offset", "limit"} <= set(query)
+        return api_fixture("list_page1.json" if query["offset"] == ["0"] else "list_page2.json", server.base)
+
+    server.routes["/v3/crsreport"] = keyed(list_route)
+    for report_id in ("IF10753", "IN12614", "R00000"):
+        server.routes[f"/v3/crsreport/{report_id}"] = keyed(lambda h, r=report_id: api_fixture(f"item_{r}.json", server.base))
+
+
+@pytest.fixture
+def server():
+    srv = CrsServer()
+    yield srv
+    srv.close()
+
+
+def make_net(**kwargs) -> Net:
+    settings = {"min_interval": 0.0, "timeout": 2.0} | kwargs
+    return Net(PoliteClient(**settings), delays=(0.05, 0.05))
+
+
+def test_first_pass_finds_the_one_published_version_by_probing_and_downloads_only_it(server, tmp_path):
+    server.publish("IF10753", 6)
+    raw = tmp_path / "raw"
+    found = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=10)
+
+    assert not found.failures
+    assert [(f.report_id, f.version, f.claimed_version) for f in found.fetched] == [("IF10753", 6, 6)]
+    # Versions 1-7 probed by HEAD (7 is the first miss after the hit); only version 6 downloaded.
+    assert server.paths_requested("HEAD") == [crs_path("IF10753", v) for v in range(1, 8)]
+    assert server.paths_requested("GET") == [crs_path("IF10753", 6)]
+    stored = found.fetched[0].stored
+    assert stored.path.read_bytes() == (PDF_DIR / "IF10753.6.pdf").read_bytes()
+    meta = stored_metadata(raw, stored.sha256)
+    assert meta["source"] == server.base + crs_path("IF10753", 6)
+    assert meta["name"] == "IF10753.6.pdf" and meta["version"] == 6 and meta["version_from"] == "pdf footer"
+    assert meta["fetched_at"].endswith("+00:00")
+
+
+def test_later_passes_ask_only_for_the_next_versions(server, tmp_path):
+    server.publish("IF10753", 6)
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
+    server.publish("IF10753", 7)
+    server.requests.clear()
+
+    found = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
+    assert [f.version for f in found.fetched] == [7]
+    assert server.paths_requested("GET") == [crs_path("IF10753", 7), crs_path("IF10753", 8)]
+
+    server.requests.clear()
+    again = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
+    assert again.fetched == [] and again.failures == []
+    assert server.paths_requested("GET") == [crs_path("IF10753", 8)] and not server.paths_requested("HEAD")
+    assert len(stored_originals(raw)) == 2
+
+
+def test_a_version_already_in_the_catalog_is_not_fetched_again(server, tmp_path):
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "catalog.csv").write_text("report_id,edition,version\nIF10753,2026-04-23.v7,7\n")
+    server.publish("IF10753", 7)
+    found = crs.find_new_versions(make_net(), tmp_path / "raw", processed, ["IF10753"], server.base)
+    assert found.fetched == [] and server.paths_requested("GET") == [crs_path("IF10753", 8)]
+
+
+def test_server_errors_are_retried_then_reported_and_the_next_pass_retries(server, tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    server.publish("IF10753", 6)
+    crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
+    server.routes[crs_path("IF10753", 7)] = 500
+
+    found = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
+    assert found.fetched == []
+    assert [f.reason for f in found.failures] == ["server answered HTTP 500 (after 3 attempts)"]
+    assert server.paths_requested("GET").count(crs_path("IF10753", 7)) == 3
+    assert len(stored_originals(raw)) == 1
+
+    server.publish("IF10753", 7)
+    retried = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
+    assert [f.version for f in retried.fetched] == [7] and not retried.failures
+
+
+@pytest.mark.parametrize(
+    "make_body, reason_start",
+    [
+        (lambda pdf: pdf[: len(pdf) // 2], "truncated PDF: no %%EOF trailer"),
+        (lambda pdf: b"<!DOCTYPE html><html><body><h1>Page not found</h1></body></html>", "expected a PDF, got an HTML page"),
+    ],
+    ids=["truncated", "html-error-page"],
+)
+def test_bytes_that_are_not_a_whole_pdf_are_never_stored(server, tmp_path, make_body, reason_start):
+    server.publish("IF10753", 6, make_body((PDF_DIR / "IF10753.6.pdf").read_bytes()))
+    raw = tmp_path / "raw"
+    found = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
+    assert found.fetched == []
+    assert len(found.failures) == 1 and found.failures[0].reason.startswith(reason_start)
+    assert found.failures[0].subject == server.base + crs_path("IF10753", 6)
+    assert not (raw / "objects").exists() or stored_originals(raw) == []
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_timeout_failure(server, tmp_path):
+    def slow(handler):
+        time.sleep(1.5)
+        return (PDF_DIR / "IF10753.7.pdf").read_bytes()
+
+    server.routes[crs_path("IF10753", 7)] = slow
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "catalog.csv").write_text("report_id,edition,version\nIF10753,2026-04-20.v6,6\n")
+    started = time.perf_counter()
+    found = crs.find_new_versions(make_net(timeout=0.5), tmp_path / "raw", processed, ["IF10753"], server.base)
+    assert found.fetched == []
+    assert [f.reason for f in found.failures] == ["timed out after 0.5 s (after 3 attempts)"]
+    assert time.perf_counter() - started < 6
+
+
+def test_hosts_get_the_minimum_interval_between_requests(server, tmp_path):
+    client = PoliteClient(min_interval=0.3, timeout=2.0)
+    started = time.perf_counter()
+    for _ in range(3):
+        client.request("GET", server.base + "/nothing")
+    assert time.perf_counter() - started >= 0.6
+    client.close()
+
+
+def test_congress_api_pages_the_list_fetches_pdfs_and_trusts_the_pdf_version(server, tmp_path, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    serve_congress_api(server)
+    server.publish("IF10753", 7)
+    server.publish("IN12614", 3)
+    raw = tmp_path / "raw"
+
+    found = congress_api.find_new_reports(make_net(), raw, server.base, API_KEY, page_size=2)
+
+    assert sorted((f.report_id, f.version) for f in found.fetched) == [("IF10753", 7), ("IN12614", 3)]
+    if10753 = next(f for f in found.fetched if f.report_id == "IF10753")
+    meta = stored_metadata(raw, if10753.stored.sha256)
+    # The list says 7, the item says 102, the PDF footer says 7: the footer wins.
+    assert (meta["api_list_version"], meta["api_current_version"], meta["version"]) == (7, 102, 7)
+    assert meta["source"] == server.base + crs_path("IF10753", 7)
+    assert [(f.subject, f.reason) for f in found.failures] == [("R00000", "the API lists no PDF format for this report")]
+    list_offsets = [parse_qs(urlsplit(p).query)["offset"] for m, p, _ in server.requests if urlsplit(p).path == "/v3/crsreport"]
+    assert list_offsets == [["0"], ["2"]]
+    # The key goes only to the API, in a header: never in a URL, never to the PDF host path.
+    for method, path, headers in server.requests:
+        assert API_KEY not in path
+        assert (headers.get("X-Api-Key") == API_KEY) == path.startswith("/v3/")
+    for stored in stored_originals(raw):
+        assert API_KEY not in json.dumps(stored_metadata(raw, stored.sha256))
+    state_text = (raw / congress_api.STATE).read_text()
+    assert API_KEY not in state_text and json.loads(state_text)["seen"]["IF10753"] == "2026-04-23T09:12:40Z"
+    assert API_KEY not in caplog.text and API_KEY not in "".join(capsys.readouterr())
+
+    # The next pass lists the window again but fetches nothing it has seen; the failed item is retried.
+    server.requests.clear()
+    again = congress_api.find_new_reports(make_net(), raw, server.base, API_KEY, page_size=2,
+                                          retry=[{"report_id": "R00000", "list_version": 1}])
+    assert again.fetched == []
+    assert not any(p.endswith(".pdf") for p in server.paths_requested("GET"))
+    assert "/v3/crsreport/R00000" in server.paths_requested("GET") and "/v3/crsreport/IF10753" not in server.paths_requested("GET")
+
+
+def test_congress_api_without_a_key_says_which_variable_to_set(server, tmp_path):
+    found = congress_api.find_new_reports(make_net(), tmp_path / "raw", server.base, None)
+    assert found.fetched == [] and "CONGRESS_API_KEY" in found.failures[0].reason
+    assert server.requests == []
+
+
+def test_a_wrong_key_is_reported_without_the_key(server, tmp_path):
+    serve_congress_api(server, key="the-right-key")
+    found = congress_api.find_new_reports(make_net(), tmp_path / "raw", server.base, API_KEY)
+    assert found.fetched == [] and len(found.failures) == 1
+    assert "HTTP 403" in found.failures[0].reason
+    assert API_KEY not in repr(found.failures)
+
+
+def test_redacted_urls_hide_key_parameters():
+    shown = redact_url("https://api.congress.gov/v3/crsreport?api_key=SECRET123&format=json")
+    assert "SECRET123" not in shown and "format=json" in shown and "api_key=***" in shown
+
+
+def test_folder_source_takes_each_content_once_and_leaves_files_in_place(tmp_path):
+    inbox, raw = tmp_path / "inbox", tmp_path / "raw"
+    inbox.mkdir()
+    (inbox / "IF10753.6.pdf").write_bytes((PDF_DIR / "IF10753.6.pdf").read_bytes())
+    (inbox / "copy-of-6.pdf").write_bytes((PDF_DIR / "IF10753.6.pdf").read_bytes())
+    (inbox / ".hidden.pdf").write_bytes(b"%PDF-1.4 hidden")
+
+    first = folder.find_new_files([inbox], raw, max_bytes=10**8)
+    assert [p.name for p in first.local_files] == ["IF10753.6.pdf"]   # the copy has the same content
+
+    from flows.raw_store import store_original
+    store_original(raw, first.local_files[0].read_bytes(), "IF10753.6.pdf", str(first.local_files[0]))
+    (inbox / "IF10753.7.pdf").write_bytes((PDF_DIR / "IF10753.7.pdf").read_bytes())
+    second = folder.find_new_files([inbox], raw, max_bytes=10**8)
+    assert [p.name for p in second.local_files] == ["IF10753.7.pdf"]
+    assert (inbox / "IF10753.6.pdf").exists() and (inbox / "copy-of-6.pdf").exists()
+    # The hash cache lives under a dot name, so `crsdata run` never mistakes it for a document.
+    from flows.raw_store import inbox_files
+    assert inbox_files(raw) == []
+
+
+def test_missing_inbox_is_a_reported_failure(tmp_path):
+    found = folder.find_new_files([tmp_path / "nope"], tmp_path / "raw", max_bytes=10)
+    assert found.local_files == [] and found.failures[0].reason == "inbox folder does not exist"
+
+
+def test_example_config_loads_and_flags_extend_it(tmp_path):
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.watch and all(r[0].isalpha() for r in config.watch)
+    assert config.data_dir == (EXAMPLE_CONFIG.parent / "data").resolve()
+    merged = config.with_overrides(watch=["if10753"], crs_base_url="http://127.0.0.1:1", workers=2)
+    assert merged.watch[-1] == "IF10753" and merged.watch[: len(config.watch)] == config.watch
+    assert merged.crs_base_url == "http://127.0.0.1:1" and merged.workers == 2
+
+
+@pytest.mark.parametrize(
+    "text, reason_part",
+    [
+        ("[sources.crs]\nwatchlist = ['IF10199']\n", "watchlist: unknown setting"),
+        ("[sources.crs]\nwatch = ['not a report']\n", "invalid report number"),
+        ("[sources.rss]\nurl = 'x'\n", "unknown source"),
+        ("[crsdata]\nworkers = 0\n", "workers must be at least 1"),
+        ("[crsdata]\nworkers = '2'\n", "workers: expected int"),
+        ("[schedule]\ncron = 'daily'\n", "cron must have five fields"),
+        ("[downloads\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_files_are_one_line_errors(tmp_path, text, reason_part):
+    path = tmp_path / "crsdata.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert reason_part in caught.value.reason and caught.value.subject == str(path)
+    assert "\n" not in str(caught.value).strip()
+
+
+def test_failed_download_log_is_a_dot_file(tmp_path):
+    from flows.poll import record_failures
+    from flows.sources import Failure
+
+    raw = tmp_path / "raw"
+    record_failures(raw, [], [Failure("http://x/IF1.1.pdf", "server answered HTTP 500", "crs")])
+    assert load_failed_downloads(raw)[0]["reason"] == "server answered HTTP 500"
+    from flows.raw_store import inbox_files
+    assert inbox_files(raw) == []
+    record_failures(raw, load_failed_downloads(raw), [])
+    assert load_failed_downloads(raw) == []
+    assert not object_path(raw, "0" * 64).exists()

@@ -46,6 +46,10 @@ TITLE_RE = re.compile(
     r"Representative|Rep\.|Speaker|Secretary|Judge|Justice|Chief Justice|Prime Minister|Minister|Governor|Gov\.|"
     r"Ambassador|General|Gen\.|Admiral|Dr\.|Mr\.|Ms\.|Mrs\.|Leader)\s+"
 )
+PERSON_TITLE_BEFORE_RE = re.compile(
+    r"(?i)\b(?:premier|President|Prime Minister|Senator|Sen\.|Representative|Rep\.|Speaker|Secretary|Commissioner|Chair|"
+    r"Chairman|Chairwoman|Ambassador|Governor|Judge|Justice|Leader)\s+$"
+)
 TITLE_WORD_END_RE = re.compile(r"\b(?:King|Queen|Majesty|Excellency|Highness|President|Chair|Senator|Speaker|Minister)$")
 FACILITY_END_RE = re.compile(r"\b(?:Building|Center|Hall|Airport|Bridge|Base|Station|Laboratory)$")
 GROUP_NOUN_RE = re.compile(r"\b(?:Natives|Indians|Americans|Hispanics|Latinos|Europeans|Asians)$")
@@ -199,6 +203,9 @@ def span_to_mentions(index: int, text: str, start: int, end: int, label: str, me
         if parts is not None:
             return parts
     weight = 3 if method == RULER_METHOD else 1
+    if label in ("ORG", "GPE", "NORP") and PERSON_TITLE_BEFORE_RE.search(text[max(0, start - 40):start]) \
+            and len(surface.split()) in (1, 2, 3) and all(w[:1].isupper() for w in surface.split()):
+        label, weight = "PERSON", 3   # "Prime Minister Sanae Takaichi" was an ORG
     cue = ORG_CUE_WORD_RE.search(surface)
     if cue and label in ("ORG", "GPE", "NORP"):
         end = start + cue.start()   # "the Komeito party" -> "Komeito"

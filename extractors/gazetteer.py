@@ -165,9 +165,13 @@ def canonical_entry(text: str) -> tuple[str, str] | None:
     if text in table:
         return table[text]
     if len(text) > 5:
-        lowered = {alias.lower(): entry for alias, entry in table.items()}
-        return lowered.get(text.lower())
+        return _lowercase_aliases().get(text.lower())
     return None
+
+
+@cache
+def _lowercase_aliases() -> dict[str, tuple[str, str]]:
+    return {alias.lower(): entry for alias, entry in alias_to_entry().items()}
 
 
 def is_place_alias(text: str) -> bool:

@@ -287,3 +287,17 @@ def test_usda_report_rows_found_wrong_by_reading(usda_rows):
     assert not [r for r in usda_rows if r["text"] == "Agriculture, Rural Development, Food and Drug Administration"]
     usda = {(r["norm"], r["label"]) for r in usda_rows if r["text"] == "USDA"}
     assert usda == {("Department of Agriculture", "ORG")}
+
+
+def test_later_html_edition_names_the_new_premier_a_person():
+    # IF10199 v49 (2026): "hosting current premier Sanae Takaichi" and four "Takaichi" were ORG rows
+    from extractors.html_to_document import html_to_document
+    from tests.corpus_paths import HTML_PATH
+
+    document = html_to_document(HTML_PATH.read_text(encoding="utf-8"))
+    sections = [SectionText(s.section_id, s.heading, s.text, ((0, len(s.text)),))
+                for s in content_sections(blocks_to_sections(document.blocks))]
+    _, rows = sections_to_rows(sections)
+    takaichi = {(r["norm"], r["label"]) for r in rows if "Takaichi" in r["text"]}
+    assert takaichi == {("Sanae Takaichi", "PERSON")}
+    assert {(r["norm"], r["label"]) for r in rows if r["text"] == "USFJ"} == {("U.S. Forces Japan", "ORG")}

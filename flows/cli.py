@@ -145,5 +145,14 @@ def export(report_id, data_dir, edition, datasets, fmt, target):
         click.echo(str(path))
 
 
+from flows.diff_cli import diff  # noqa: E402
+cli.add_command(diff)
+
+
+from flows.poll_cli import poll, serve  # noqa: E402
+
+cli.add_command(poll)
+cli.add_command(serve)
+
 if __name__ == "__main__":
     cli()

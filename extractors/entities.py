@@ -39,7 +39,7 @@ GENERIC_WORDS = {
     "Administration", "Agencies", "Agency", "Government", "Department", "Committee", "Court", "Commission",
     "Member", "Members", "State", "States", "Bureau", "Office", "Service", "Board", "Council", "Secretary",
     "President", "Chair", "Chairman", "Act", "Section", "Title", "Federal", "National",
-    "Notes", "Note", "Appendix", "Table", "Figure", "Source", "Sources",
+    "Notes", "Note", "Appendix", "Table", "Figure", "Source", "Sources", "Billions", "Millions", "Thousands",
 }
 TITLE_RE = re.compile(
     r"^(?:(?:Former|Then|Acting|Vice|Deputy)\s+)?(?:President|Chair|Chairman|Chairwoman|Commissioner|Senator|Sen\.|"
@@ -56,7 +56,7 @@ GROUP_NOUN_RE = re.compile(r"\b(?:Natives|Indians|Americans|Hispanics|Latinos|Eu
 ROMAN_WORD_RE = re.compile(r"(?:^|\s)(?:I|II|III|IV|V|VI|VII|VIII|IX|X)\b")
 MARKUP_RE = re.compile(r"[#*<>|_=\[\]{}\\]")
 LEADING_THE_RE = re.compile(r"^(?:the|The|THE)\s+")
-TRAILING_RE = re.compile(r"(?:'s|’s|'|’|[\s,.;:(\[-])+$")
+TRAILING_RE = re.compile(r"(?:'s|’s|'|’|[\s,.;:(\[-]|\s(?:of|and|the|for|in|on))+$")
 DEMONYM_SUFFIXES = ("n", "ns", "ese", "an", "ans", "ian", "ians")
 
 
@@ -227,6 +227,8 @@ def looks_like_a_name(surface: str) -> bool:
         return False
     if not any(ch.isupper() for ch in surface) or surface in GENERIC_WORDS:
         return False
+    if re.fullmatch(r"FY\s?\d{2,4}|(?:Table|Figure|Appendix|Box)\s+[A-Z]?-?\d+[a-z]?", surface):
+        return False   # fiscal years belong to dates; "Table 2" is a cross-reference
     return not re.match(r"(?:This|These|That|Those|Such)\b", surface)
 
 

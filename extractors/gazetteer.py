@@ -142,7 +142,7 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
 
 # Short or ambiguous aliases the EntityRuler must not claim: they occur inside longer names
 # ("U.S. Steel Corporation", "Senate Committee on Finance", "VA loans") that the model finds whole.
-NOT_FOR_RULER = {"U.S.", "US", "America", "Congress", "Senate", "UK", "U.K.", "EU", "UN", "U.N.", "VA", "DOC",
+NOT_FOR_RULER = {"U.S.", "US", "America", "United States", "Congress", "Senate", "UK", "U.K.", "EU", "UN", "U.N.", "VA", "DOC",
                  "DOI", "DOL", "DOT", "White House", "Europe", "Asia", "Britain", "ROK", "Japan", "China",
                  "Taiwan", "Okinawa", "Tokyo", "Beijing", "Seoul", "Guam", "Turkey", "Chile", "Federal Reserve"}
 

@@ -14,7 +14,7 @@ class LawSpan:
     norm: str
 
 
-PUBLIC_LAW_RE = re.compile(r"(?<![\w.])(?:P\.\s?L\.|Public\s+Law)\s?(\d{1,3})\s?[-–]\s?(\d{1,4})(?!\d)")
+PUBLIC_LAW_RE = re.compile(r"(?<!\w)(?<![A-Za-z]\.)(?:P\.\s?L\.|Public\s+Law)\s?(\d{1,3})\s?[-–]\s?(\d{1,4})(?!\d)")
 # Longest prefixes first so "H.Con.Res." is not read as "H." + something.
 BILL_PREFIXES = (
     ("H.Con.Res.", r"H\.\s?Con\.\s?Res\."),
@@ -27,11 +27,11 @@ BILL_PREFIXES = (
     ("S.", r"S\."),
 )
 BILL_RE = re.compile(
-    r"(?<![\w.])(?P<prefix>" + "|".join(f"(?P<p{i}>{pattern})" for i, (_, pattern) in enumerate(BILL_PREFIXES))
+    r"(?<!\w)(?<![A-Za-z]\.)(?P<prefix>" + "|".join(f"(?P<p{i}>{pattern})" for i, (_, pattern) in enumerate(BILL_PREFIXES))
     + r")\s?(?P<number>\d{1,5})(?![\d-])"
 )
 USC_RE = re.compile(
-    r"(?<![\w.])(?P<title>\d{1,2})\s+U\.?\s?S\.?\s?C\.?\s*(?:(?P<sections>§§?)\s*)?"
+    r"(?<!\w)(?<![A-Za-z]\.)(?P<title>\d{1,2})\s+U\.?\s?S\.?\s?C\.?\s*(?:(?P<sections>§§?)\s*)?"
     r"(?P<section>\d+[a-z]?(?:-\d+[a-z]?)?(?:\([A-Za-z0-9]+\))*)(?P<seq>\s+et\s+seq\.?)?"
 )
 # A named Act: capitalised words (function words allowed inside) ending in "Act", optional "of YYYY".

@@ -301,3 +301,19 @@ def test_later_html_edition_names_the_new_premier_a_person():
     takaichi = {(r["norm"], r["label"]) for r in rows if "Takaichi" in r["text"]}
     assert takaichi == {("Sanae Takaichi", "PERSON")}
     assert {(r["norm"], r["label"]) for r in rows if r["text"] == "USFJ"} == {("U.S. Forces Japan", "ORG")}
+
+
+def test_budget_resolution_report_rows_found_wrong_by_reading():
+    # R48917: "2025).S.Con.Res. 33" gave a PERSON "Res"; "Table 2" was a LAW; the gazetteer
+    # claimed "United States" inside "United States Postal Service"
+    _, rows = sections_to_rows(report_sections("R48917v2-s-con-res-33-the-senate-adopted-fy2026-budget-re.md"))
+    assert not [r for r in rows if r["text"] in ("Res", "Table 2", "Table 1")]
+    assert {r["norm"] for r in rows if r["text"].startswith("S.Con.Res.")} == {"S.Con.Res. 33"}
+    assert not [r for r in rows if r["text"] == "United States" and r["method"] == "rule:gazetteer"]
+
+
+def test_farm_bill_primer_rows_found_wrong_by_reading():
+    # IF12155: "through FY2026" was a GPE and the chart text "displaying Billions" an ORG
+    _, rows = sections_to_rows(report_sections("IF12155v8-farm-bill-primer-trade-and-export-promotion-prog.md"))
+    assert not [r for r in rows if re.fullmatch(r"FY\d{4}|Billions", r["text"])]
+    assert has(rows, "7 U.S.C. §5641(b)", "LAW")

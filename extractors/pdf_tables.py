@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from statistics import median
 
 from extractors.document import RawTable
 
@@ -35,6 +34,7 @@ LINE_TOLERANCE = 3.0     # words whose tops differ by less than this share a lin
 PHRASE_GAP = 5.0         # a wider gap between words on a line separates phrases
 CELL_LINE_FACTOR = 1.35  # lines closer than this x font size belong to one cell
 MAX_PROSE_WORDS = 12     # a cell longer than this is prose
+PARAGRAPH_WORDS = 40     # a cell longer than this is a paragraph
 MAX_SOURCE_GAP = 14.0    # a wider gap ends the source/notes block
 
 
@@ -58,7 +58,8 @@ class Line:
 
     @property
     def size(self) -> float:
-        return median(w.get("size", 9.0) for w in self.words)
+        # the largest size: a superscript footnote marker does not make a line small
+        return max(w.get("size", 9.0) for w in self.words)
 
     @property
     def bold(self) -> bool:
@@ -256,7 +257,7 @@ def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: floa
     centre = (table_x0 + table_x1) / 2
     for x0, x1, text in phrases:
         covered = phrase_to_columns(x0, x1, columns)
-        lone_centred = len(phrases) == 1 and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
+        lone_centred = len(phrases) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
         target = 0 if len(covered) > 1 or lone_centred else covered[0]
         cells[target] = (cells[target] + " " + text).strip()
     return cells
@@ -278,11 +279,17 @@ def body_lines_to_rows(
     no rule separates them (a wrapped stub or a multi-line text cell)."""
     rows: list[list[str]] = []
     previous: Line | None = None
+    previous_filled: set[int] = set()
     for line in lines:
         cells = line_to_cells(line, columns, table_x0, table_x1)
+        # a line filling every cell the line above filled starts a row of its own however close
+        # it is (dense single-line rows); a wrapped row leaves some of those cells empty
+        filled = {i for i, c in enumerate(cells) if c}
+        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= previous_filled
         continues = (
             previous is not None
             and rows
+            and not starts_row
             and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
             and not any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
         )
@@ -291,6 +298,7 @@ def body_lines_to_rows(
         else:
             rows.append(cells)
         previous = line
+        previous_filled = filled
     return rows
 
 
@@ -344,10 +352,17 @@ def header_lines_above_rule(lines: list[Line], rule_tops: list[float], columns: 
         below = [l for l in lines if l.top >= rule - 1]
         if not above or not below:
             continue
+        # CRS sets column headers in bold; a regular-weight line above the rule is data or a note
+        if not all(line.bold for line in above):
+            return []
         for line in above:
             for x0, x1, text in line_to_phrases(line):
                 if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text):
                     return []
+        # a single title spanning the whole table ("Single Returns") labels rows, it is no header
+        leaf = header_lines_to_rows(above, columns)[-1:]
+        if not leaf or sum(bool(c) for c in leaf[0]) < 2:
+            return []
         return above
     return []
 
@@ -365,6 +380,7 @@ def caption_to_table_region(
     end_top = next((l.top for l in below if SOURCE_START_RE.match(l.text) or is_table_caption(l) or is_figure_caption(l)), None)
     rules = [r for r in rule_rows if r.top > caption_line.bottom and (end_top is None or r.top < end_top)
              and r.x0 >= col_x0 - 2 and r.x1 <= col_x1 + 2]
+    rules = drop_footnote_separators(rules)
     if not rules:
         return None
     x0, x1 = min(r.x0 for r in rules), max(r.x1 for r in rules)
@@ -414,19 +430,49 @@ def is_two_column(lines: list[Line], page_width: float) -> bool:
     return left > 10 and right > 10
 
 
+def drop_footnote_separators(rules: list[RuleRow]) -> list[RuleRow]:
+    """The short rule above a page's footnotes is not part of a table, nor is anything after it."""
+    if not rules:
+        return rules
+    widest = max(r.x1 - r.x0 for r in rules)
+    kept: list[RuleRow] = []
+    for rule in rules:
+        if len(rule.segments) == 1 and rule.x1 - rule.x0 < 0.5 * widest:
+            break
+        kept.append(rule)
+    return kept
+
+
 def table_bottom_without_source(below: list[Line], rules: list[RuleRow], x0: float, x1: float) -> float:
     """No "Source:" under the table on this page: the table runs to its last rule, and on to the
-    page foot when the lines after that rule still fit its columns (it continues overleaf)."""
+    page foot while the lines after that rule still look like its rows (it continues overleaf).
+    A wide gap, a line outside the table, or regular-weight text running across a column border
+    (prose, not a bold group label) ends it."""
     last_rule = rules[-1].top
-    bottom = last_rule
     columns = rule_rows_to_columns(rules)
+    previous_bottom = last_rule
+    accepted: list[Line] = []
     for line in below:
         if line.top <= last_rule:
             continue
-        if line.x1 > x1 + 3 or line.x0 < x0 - 3 or any(len(phrase_to_columns(a, b, columns)) > 1 and len(t.split()) > MAX_PROSE_WORDS for a, b, t in line_to_phrases(line)):
+        crosses = any(
+            len(phrase_to_columns(a, b, columns)) > 1 and len(t.split()) >= 4 for a, b, t in line_to_phrases(line)
+        )
+        smaller = accepted and line.size < accepted[-1].size - 0.8  # footnotes at the page foot
+        if (
+            smaller
+            or line.x1 > x1 + 3
+            or line.x0 < x0 - 3
+            or line.top - previous_bottom > 1.6 * line.size
+            or (crosses and not line.bold)
+        ):
             break
-        bottom = line.bottom
-    return bottom
+        accepted.append(line)
+        previous_bottom = line.bottom
+    # a lone bold line closing the run is the next heading, not a row of the table
+    while accepted and len(line_to_phrases(accepted[-1])) == 1 and accepted[-1].bold:
+        accepted.pop()
+    return accepted[-1].bottom if accepted else last_rule
 
 
 def continued_region(
@@ -437,7 +483,7 @@ def continued_region(
     if not body_lines:
         return None
     first_caption = next((l.top for l in body_lines if is_table_caption(l) or is_figure_caption(l)), page_height)
-    split_rules = [r for r in rule_rows if len(r.segments) >= 2 and r.top < first_caption]
+    split_rules = drop_footnote_separators([r for r in rule_rows if len(r.segments) >= 2 and r.top < first_caption])
     if not split_rules:
         return None
     x0, x1 = min(r.x0 for r in split_rules), max(r.x1 for r in split_rules)
@@ -453,8 +499,8 @@ def continued_region(
     if grid is None:
         return None
     rows, header_rows = grid
-    if rows_are_prose(rows):
-        return None
+    if rows_are_prose(rows) or sum(any(len(c.split()) > PARAGRAPH_WORDS for c in r) for r in rows) >= 2:
+        return None  # a box of paragraphs (a cover-page summary) that happens to hold a table
     source = notes = None
     region_bottom = bottom
     if end is not None and end.top < first_caption:
@@ -502,6 +548,20 @@ def figure_caption_to_region(page, lines: list[Line], start: int) -> tuple[BBox,
     return (col_x0, caption_line.top, col_x1, bottom), None
 
 
+def words_to_page_lines(words: list[dict], page_width: float, page_height: float) -> list[Line]:
+    """Lines of the page body, column by column on a two-column page (left column first), so a
+    caption in one column is not glued to the text beside it. The running header and footer
+    ("Congressional Research Service 9") are left out: they are never table rows."""
+    words = [w for w in words if MARGIN < w["top"] and w["bottom"] < page_height - MARGIN + 15]
+    lines = words_to_lines(words)
+    if not is_two_column(lines, page_width):
+        return lines
+    middle = page_width / 2
+    left = [w for w in words if w["x0"] < middle - 5]
+    right = [w for w in words if w["x0"] >= middle - 5]
+    return words_to_lines(left) + words_to_lines(right)
+
+
 def page_has_candidates(page) -> bool:
     """Cheap pre-check on characters: a "Table"/"Figure" word or rules cut into cells."""
     text = "".join(c["text"] for c in page.chars[:20000])
@@ -515,8 +575,7 @@ def page_to_tables(page) -> list[tuple[BBox, RawTable | None]]:
     if not split_rules and not page_has_candidates(page):
         return []
     words = page.extract_words(extra_attrs=["fontname", "size"])
-    # the running header and footer ("Congressional Research Service 9") are never table rows
-    lines = [l for l in words_to_lines(words) if MARGIN < l.top and l.bottom < page.height - MARGIN + 15]
+    lines = words_to_page_lines(words, page.width, page.height)
     regions: list[tuple[BBox, RawTable | None]] = []
     continued = continued_region(lines, rule_rows, page.page_number, page.height)
     if continued:
@@ -542,6 +601,14 @@ def page_to_tables(page) -> list[tuple[BBox, RawTable | None]]:
 
 def same_columns(a: RawTable, b: RawTable) -> bool:
     return bool(a.rows) and bool(b.rows) and len(a.rows[0]) == len(b.rows[0])
+
+
+def span_row_to_label_row(row: tuple[str, ...]) -> tuple[str, ...]:
+    """A header row repeating one spanning title in every column -> that title as a row label."""
+    texts = {c for c in row if c}
+    if len(texts) == 1:
+        return (texts.pop(),) + ("",) * (len(row) - 1)
+    return row
 
 
 def merge_continued_tables(tables: list[RawTable]) -> list[RawTable]:
@@ -570,6 +637,9 @@ def merge_continued_tables(tables: list[RawTable]) -> list[RawTable]:
         repeated = previous.rows[: previous.header_rows]
         if table.header_rows and body[: table.header_rows] == repeated:
             body = body[table.header_rows:]
+        elif table.header_rows and previous.header_rows == 0:
+            # what looked like a header on the continuation page is the table's own group labels
+            body = tuple(span_row_to_label_row(r) for r in body[: table.header_rows]) + body[table.header_rows:]
         elif table.header_rows:
             # a continuation whose header differs is not safely the same table: keep it apart
             merged.append(table)

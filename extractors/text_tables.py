@@ -117,8 +117,8 @@ def pipe_rows_to_header_count(rows: list[list[str]], had_separator_at: int | Non
         if not values or any(is_numeric_cell(c) for c in values) or any(is_numeric_cell(c) for c in row[:1] if c):
             break
         count += 1
-    # a table whose first row already holds data has no header at all; never call every row a header
-    return count if count < len(rows) else 0
+    # a table of text only: its first row is the header; never call every row a header
+    return count if count < len(rows) else 1
 
 
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:

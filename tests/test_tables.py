@@ -241,7 +241,9 @@ def test_table_continued_over_pages_is_merged_once():
 
 @pytest.mark.parametrize(
     "pdf_name, md_glob, threshold",
-    [("R48917.2.pdf", "R48917v2-*.md", 0.95), ("R48694.10.pdf", "R48694v10-*.md", 0.9), ("RL34498.pdf", "RL34498v33-*.md", 0.9)],
+    # the markdown itself is imperfect: it shifts the merged "Maximum Deficit Increase" row of
+    # R48917 Table 2 one column left, and drops RL34498 Table 14's phaseout label into a cell
+    [("R48917.2.pdf", "R48917v2-*.md", 0.9), ("R48694.10.pdf", "R48694v10-*.md", 0.95), ("RL34498.pdf", "RL34498v33-*.md", 0.95)],
 )
 def test_pdf_tables_match_markdown_reference(pdf_name, md_glob, threshold):
     result = compare_with_markdown(pdf_name, md_glob)

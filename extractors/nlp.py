@@ -27,6 +27,7 @@ UNUSED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer")
 BATCH_SIZE = 32
 # A 50k-word single nlp() call takes ~1.2 GB; texts longer than this are cut at paragraph breaks.
 MAX_CHUNK_CHARS = 20_000
+MAX_BATCH_CHARS = 100_000
 
 _PIPELINES: dict[str, Language] = {}
 
@@ -86,6 +87,9 @@ def texts_to_docs(nlp: Language, texts: list[str], batch_size: int = BATCH_SIZE,
     paragraph chunks and merged back, so character offsets stay exact)."""
     chunked = [text_to_chunks(text, max_chars) for text in texts]
     flat = [chunk for chunks in chunked for chunk in chunks]
+    # nlp.pipe holds a whole batch in memory: bound it in characters, not only in texts
+    longest = max((len(chunk) for chunk in flat), default=1)
+    batch_size = max(1, min(batch_size, MAX_BATCH_CHARS // max(longest, 1)))
     flat_docs = iter(nlp.pipe(flat, batch_size=batch_size))
     docs = []
     for chunks in chunked:

@@ -356,6 +356,16 @@ def section_text_changes(old_text: str, new_text: str, heading: str, old_all: se
             a, b = old_block[i], new_block[j]
             old_words, new_words = changed_words(a, b)
             events.append((i, j, change("sections", "changed", heading, "sentence", old_words, new_words, a, b, heading)))
+        # one sentence split into several (or several merged into one) and reworded
+        left_old = [i for i in range(len(old_block)) if i not in paired_old and text_to_comparable(old_block[i]) not in new_all]
+        left_new = [j for j in range(len(new_block)) if j not in paired_new and text_to_comparable(new_block[j]) not in old_all]
+        if left_old and left_new and (len(left_old) == 1 or len(left_new) == 1):
+            a, b = " ".join(old_block[i] for i in left_old), " ".join(new_block[j] for j in left_new)
+            if similarity(a, b) >= 0.5:
+                old_words, new_words = changed_words(a, b)
+                events.append((left_old[0], left_new[0], change("sections", "changed", heading, "sentence", old_words, new_words, a, b, heading)))
+                paired_old.update(left_old)
+                paired_new.update(left_new)
         for i, a in enumerate(old_block):
             if i not in paired_old and text_to_comparable(a) not in new_all:
                 events.append((i, -1, change("sections", "removed", heading, "sentence", a, None, a, None, heading)))

@@ -251,7 +251,7 @@ def section_lines(sections) -> list[str]:
         lines.append(f"- rewritten: {md(heading)} ({said})")
         for r in mine[: SUMMARY_LIMITS["excerpts"]]:
             if r["change"] == "changed":
-                lines.append(f"  - {md(word_diff_excerpt(r['old_context'] or '', r['new_context'] or ''))}")
+                lines.append(f"  - {md(word_diff_excerpt(r['old_context'] or '', r['new_context'] or '', max_runs=8))}")
             elif r["change"] == "added":
                 lines.append(f"  - added: \"{quoted(r['new'])}\"")
             else:

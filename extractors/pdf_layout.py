@@ -60,11 +60,15 @@ def merge_drop_caps(words: list[dict]) -> list[dict]:
         return words
     out = [w for w in words if w not in drops]
     for drop in drops:
-        followers = [w for w in out if abs(w["x0"] - drop["x1"]) < 6 and drop["top"] - 2 <= w["top"] <= drop["top"] + 20]
-        if followers:
-            first = min(followers, key=lambda w: w["top"])
-            idx = out.index(first)
-            out[idx] = {**first, "text": drop["text"] + first["text"], "x0": drop["x0"]}
+        beside = [i for i, w in enumerate(out)
+                  if abs(w["x0"] - drop["x1"]) < 6 and drop["top"] - 2 <= w["top"] <= drop["bottom"]]
+        if not beside:
+            continue
+        first = min(beside, key=lambda i: out[i]["top"])
+        for i in beside:
+            # the lines wrapped around the drop cap are indented only because of it
+            out[i] = {**out[i], "x0": drop["x0"]}
+        out[first] = {**out[first], "text": drop["text"] + out[first]["text"]}
     return out
 
 

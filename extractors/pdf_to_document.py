@@ -84,7 +84,8 @@ def rects_to_footnote_rule(rects: list[dict], page_width: float, page_height: fl
         if r["x0"] < page_width * 0.25 and 100 <= r["x1"] - r["x0"] <= 200
         and r["bottom"] - r["top"] < 2 and r["top"] > page_height * 0.3
     ]
-    return min(tops) if tops else None
+    # table cell borders can be short rules too; the footnote rule is the lowest one
+    return max(tops) if tops else None
 
 
 def _inside(ln: Line, bbox: tuple[float, float, float, float]) -> bool:

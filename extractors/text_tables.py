@@ -66,6 +66,12 @@ def tsv_block_to_table(lines: list[str], caption: str | None, source_note: str |
     if not split:
         return RawTable(rows=(), header_rows=0, caption=caption, source_note=source_note, method="tsv")
     header = split[0]
+    body_widths = [len(r) for r in split[1:]]
+    if body_widths:
+        typical = max(set(body_widths), key=lambda w: (body_widths.count(w), -w))
+        if len(header) == typical - 1 and header and header[0]:
+            # the header's empty top-left cell was lost when the block was stripped
+            header = [""] + header
     width = len(header)
     units_notes: list[str] = []
     rows: list[list[str]] = [header]

@@ -94,3 +94,16 @@ def test_schema_rejects_unknown_partner_and_bad_flow():
     bad_flow.loc[0, "flow"] = "re-exports"
     with pytest.raises(Exception):
         trade_flows_schema.Schema.validate(bad_flow)
+
+
+def test_seed_through_the_text_reader_gives_the_same_rows(gold):
+    """The reader strips the block, losing the header's leading tab: the table must not shift."""
+    from extractors.text_to_document import text_to_document
+    from tests.corpus_paths import SEED_PATH
+
+    doc = text_to_document(SEED_PATH.read_text(encoding="utf-8"))
+    rows = trade_rows(doc.tables)
+    assert sorted((r["partner"], r["flow"], r["value"]) for r in rows) == sorted(
+        (r["partner"], r["flow"], r["value"]) for r in trade_rows([seed_figure_table()])
+    )
+    assert len(rows) == 2 * len(gold["trade_flows"]["rows"])

@@ -43,6 +43,7 @@ TYPOGRAPHY = str.maketrans({
 })
 # a word, a number (decimal point kept, thousands commas dropped later) or a meaningful sign
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[$%§]")
+ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
 THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # words that end in a period without ending a sentence
 ABBREVIATIONS = {
@@ -75,7 +76,9 @@ def text_to_tokens(text: str | None) -> list[str]:
         return []
     text = unicodedata.normalize("NFKC", str(text)).translate(TYPOGRAPHY)
     text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # a word hyphenated at a line break
-    return [THOUSANDS_RE.sub("", t) for t in TOKEN_RE.findall(text.lower())]
+    tokens = [THOUSANDS_RE.sub("", t) for t in TOKEN_RE.findall(text.lower())]
+    # "119th" and a superscript lost in conversion ("119") are the same number
+    return [t for i, t in enumerate(tokens) if not (t in ORDINAL_SUFFIXES and i and tokens[i - 1][-1:].isdigit())]
 
 
 def text_to_comparable(text: str | None) -> str:
@@ -225,6 +228,7 @@ class EditionData:
     manifest: dict
     frames: dict[str, pd.DataFrame]
     _sentences: list[tuple[str, str]] | None = field(default=None, repr=False)
+    _printed: list[str] | None = field(default=None, repr=False)
 
     def records(self, dataset: str) -> list[dict]:
         return frame_to_records(self.frames.get(dataset))
@@ -241,12 +245,32 @@ class EditionData:
             self._sentences = [(s["section_id"], sent) for s in self.content_sections() for sent in text_to_sentences(s.get("text"))]
         return self._sentences
 
+    def printed_texts(self) -> list[str]:
+        """Everything the edition prints: section headings and texts, footnotes, table captions,
+        notes and cells. A reader may put a table note in the text in one format and in the table
+        in another; presence checks look at all of it."""
+        if self._printed is None:
+            texts = [t for s in self.content_sections() for t in (s.get("heading"), s.get("text"))]
+            texts += [f.get("text") for f in self.records("footnotes")]
+            texts += [t.get(k) for t in self.records("tables") for k in ("caption", "units_note", "source_note")]
+            texts += [c.get(k) for c in self.records("table_cells") for k in ("row", "column", "value")]
+            self._printed = [t for t in texts if t]
+        return self._printed
+
     def text_words(self) -> str:
-        return " ".join(text_to_words(s.get("text")) for s in self.content_sections())
+        return " | ".join(text_to_words(t) for t in self.printed_texts())
+
+    def comparable_text(self) -> str:
+        return "|".join(text_to_comparable(t) for t in self.printed_texts())
 
 
 def change(dataset: str, kind: str, key: str, field_name: str | None = None, old=None, new=None,
            old_context: str | None = None, new_context: str | None = None, section: str | None = None) -> dict:
+    # an added or removed thing always shows something (an empty cell, an uncaptioned table: its key)
+    if kind == "removed" and not show(old):
+        old = key
+    if kind == "added" and not show(new):
+        new = key
     return {
         "dataset": dataset, "change": kind, "key": key, "field": field_name, "old": show(old) or None, "new": show(new) or None,
         "old_context": old_context or None, "new_context": new_context or None, "section": section or None,
@@ -337,9 +361,23 @@ def pair_sentences(old_block: list[str], new_block: list[str], threshold: float 
     return sorted(pairs)
 
 
-def section_text_changes(old_text: str, new_text: str, heading: str, old_all: set[str], new_all: set[str]) -> list[dict]:
-    """Sentence-level changes inside one matched section. A sentence present (in comparable form)
-    anywhere in the other edition only moved; a block whose joined text is equal only re-split."""
+LABEL_RE = re.compile(r"^\s*(?:sources?|notes?)\s*:\s*", re.I)
+
+
+def printed_in(text: str, other_comparable: str) -> bool:
+    """The text (without a 'Source:'/'Notes:' label) is printed somewhere in the other edition."""
+    comparable = text_to_comparable(LABEL_RE.sub("", text))
+    return not comparable or comparable in other_comparable
+
+
+def is_marker_only(words: str) -> bool:
+    return all(len(token) <= 1 for token in text_to_tokens(words))
+
+
+def section_text_changes(old_text: str, new_text: str, heading: str, old_all: str, new_all: str) -> list[dict]:
+    """Sentence-level changes inside one matched section. ``old_all``/``new_all`` are the editions'
+    comparable texts: a sentence printed anywhere in the other edition only moved (or a reader put
+    it elsewhere); a block whose joined text is equal was only split differently."""
     old_sents, new_sents = text_to_sentences(old_text), text_to_sentences(new_text)
     sm = difflib.SequenceMatcher(None, [text_to_comparable(s) for s in old_sents], [text_to_comparable(s) for s in new_sents], autojunk=False)
     rows = []
@@ -355,10 +393,12 @@ def section_text_changes(old_text: str, new_text: str, heading: str, old_all: se
         for i, j in pairs:
             a, b = old_block[i], new_block[j]
             old_words, new_words = changed_words(a, b)
+            if is_marker_only(old_words) and is_marker_only(new_words):
+                continue  # only footnote letters ("a.", "b.") moved around
             events.append((i, j, change("sections", "changed", heading, "sentence", old_words, new_words, a, b, heading)))
         # one sentence split into several (or several merged into one) and reworded
-        left_old = [i for i in range(len(old_block)) if i not in paired_old and text_to_comparable(old_block[i]) not in new_all]
-        left_new = [j for j in range(len(new_block)) if j not in paired_new and text_to_comparable(new_block[j]) not in old_all]
+        left_old = [i for i in range(len(old_block)) if i not in paired_old and not printed_in(old_block[i], new_all)]
+        left_new = [j for j in range(len(new_block)) if j not in paired_new and not printed_in(new_block[j], old_all)]
         if left_old and left_new and (len(left_old) == 1 or len(left_new) == 1):
             a, b = " ".join(old_block[i] for i in left_old), " ".join(new_block[j] for j in left_new)
             if similarity(a, b) >= 0.5:
@@ -367,10 +407,10 @@ def section_text_changes(old_text: str, new_text: str, heading: str, old_all: se
                 paired_old.update(left_old)
                 paired_new.update(left_new)
         for i, a in enumerate(old_block):
-            if i not in paired_old and text_to_comparable(a) not in new_all:
+            if i not in paired_old and not printed_in(a, new_all):
                 events.append((i, -1, change("sections", "removed", heading, "sentence", a, None, a, None, heading)))
         for j, b in enumerate(new_block):
-            if j not in paired_new and text_to_comparable(b) not in old_all:
+            if j not in paired_new and not printed_in(b, old_all):
                 events.append((len(old_block), j, change("sections", "added", heading, "sentence", None, b, None, b, heading)))
         rows.extend(row for _, _, row in sorted(events, key=lambda e: (e[0], e[1])))
     return rows
@@ -379,13 +419,14 @@ def section_text_changes(old_text: str, new_text: str, heading: str, old_all: se
 def sections_to_changes(old: EditionData, new: EditionData, mapping: dict[str, str]) -> list[dict]:
     old_sections, new_sections = old.content_sections(), new.content_sections()
     new_by_id = {s["section_id"]: s for s in new_sections}
-    old_all = {text_to_comparable(s) for _, s in old.sentences()}
-    new_all = {text_to_comparable(s) for _, s in new.sentences()}
+    old_all, new_all = old.comparable_text(), new.comparable_text()
     matched_new = set(mapping.values())
     rows: list[dict] = []
     for a in old_sections:
         b = new_by_id.get(mapping.get(a["section_id"], ""))
         if b is None:
+            if section_printed_in(a, new_all):
+                continue
             rows.append(change("sections", "removed", a.get("heading") or "(untitled)", "section", a.get("heading") or "(untitled)", None,
                                section=a.get("heading"), old_context=first_words(a.get("text"))))
             continue
@@ -395,10 +436,17 @@ def sections_to_changes(old: EditionData, new: EditionData, mapping: dict[str, s
         if text_to_comparable(a.get("text")) != text_to_comparable(b.get("text")):
             rows.extend(section_text_changes(a.get("text") or "", b.get("text") or "", heading, old_all, new_all))
     for b in new_sections:
-        if b["section_id"] not in matched_new:
+        if b["section_id"] not in matched_new and not section_printed_in(b, old_all):
             rows.append(change("sections", "added", b.get("heading") or "(untitled)", "section", None, b.get("heading") or "(untitled)",
                                section=b.get("heading"), new_context=first_words(b.get("text"))))
     return rows
+
+
+def section_printed_in(section: dict, other_comparable: str) -> bool:
+    """A whole section whose heading and sentences the other edition prints elsewhere (a sidebar
+    box read as a section in one format, inline in another) was not added or removed."""
+    texts = [section.get("heading") or ""] + text_to_sentences(section.get("text"))
+    return all(printed_in(t, other_comparable) for t in texts)
 
 
 def first_words(text: str | None, limit: int = 40) -> str | None:

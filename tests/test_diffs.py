@@ -331,8 +331,8 @@ def test_moved_sentence_is_not_a_change():
     moved = "Japan pays roughly $2 billion per year to defray the cost of stationing U.S. military personnel in Japan."
     old_text = f"The alliance is strong. {moved}"
     new_text = "The alliance is strong."
-    new_all = {text_to_comparable(moved), text_to_comparable("The alliance is strong.")}
-    old_all = set(new_all)
-    assert section_text_changes(old_text, new_text, "Alliance", old_all, new_all) == []
-    removed = section_text_changes(old_text, new_text, "Alliance", old_all, {text_to_comparable("The alliance is strong.")})
+    elsewhere = text_to_comparable(f"The alliance is strong. Costs: {moved}")
+    old_all = text_to_comparable(old_text)
+    assert section_text_changes(old_text, new_text, "Alliance", old_all, elsewhere) == []
+    removed = section_text_changes(old_text, new_text, "Alliance", old_all, text_to_comparable(new_text))
     assert [(r["change"], r["old"]) for r in removed] == [("removed", moved)]

@@ -29,6 +29,8 @@ UNITS_LINE_RE = re.compile(
     r"(?:\bin\s+(?:thousands|millions|billions|trillions)\b|\$|\bdollars\b|\bpercent\b|\bbudget authority\b)",
     re.I,
 )
+# footer lines of Insights and Legal Sidebars, printed higher than the report footer band
+PAGE_FURNITURE_RE = re.compile(r"^(?:Congressional Research Service(?: \d+)?|https?://crsreports\.congress\.gov\S*|[A-Z]{1,3}\d{4,5}(?: \u00b7 VERSION \d+ \u00b7 \w+)?|\d{1,3})$")
 MARGIN = 60.0            # running header / footer band: rules there are page furniture
 LINE_TOLERANCE = 3.0     # words whose tops differ by less than this share a line
 PHRASE_GAP = 5.0         # a wider gap between words on a line separates phrases
@@ -463,7 +465,7 @@ def table_bottom_without_source(below: list[Line], rules: list[RuleRow], x0: flo
             smaller
             or line.x1 > x1 + 3
             or line.x0 < x0 - 3
-            or line.top - previous_bottom > 1.6 * line.size
+            or line.top - previous_bottom > 4.5 * line.size
             or (crosses and not line.bold)
         ):
             break
@@ -553,6 +555,9 @@ def words_to_page_lines(words: list[dict], page_width: float, page_height: float
     caption in one column is not glued to the text beside it. The running header and footer
     ("Congressional Research Service 9") are left out: they are never table rows."""
     words = [w for w in words if MARGIN < w["top"] and w["bottom"] < page_height - MARGIN + 15]
+    footer = [l for l in words_to_lines(words) if l.top > page_height * 0.85 and PAGE_FURNITURE_RE.match(l.text)]
+    furniture = {id(w) for l in footer for w in l.words}
+    words = [w for w in words if id(w) not in furniture]
     lines = words_to_lines(words)
     if not is_two_column(lines, page_width):
         return lines

@@ -134,6 +134,9 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
     separator_at: int | None = None
     for line in lines:
         if not line.strip().startswith("|"):
+            # web markdown breaks a long cell onto a bare line: it continues the row's last cell
+            if line.strip() and rows:
+                rows[-1][-1] = clean_cell_text(rows[-1][-1] + " " + line)
             continue
         cells = pipe_line_to_cells(line)
         if is_separator_row(cells):

@@ -50,9 +50,10 @@ def markdown_tables(path) -> dict[str, RawTable]:
     found: dict[str, RawTable] = {}
     caption: str | None = None
     block: list[str] = []
-    for line in lines + [""]:
-        if line.startswith("|"):
-            block.append(line)
+    lines = lines + [""]
+    for index, line in enumerate(lines):
+        if line.startswith("|") or (block and line.strip() and lines[index + 1].startswith("|")):
+            block.append(line)  # a bare line between pipe rows continues a cell
             continue
         if block and caption:
             table = pipe_table_to_table(block, caption)

@@ -156,6 +156,24 @@ def test_later_passes_ask_only_for_the_next_versions(server, tmp_path):
     assert len(stored_originals(raw)) == 2
 
 
+def test_a_report_found_nowhere_is_searched_again_only_after_a_day(server, tmp_path):
+    raw = tmp_path / "raw"
+    first = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=5)
+    assert first.fetched == [] and not first.failures and len(server.paths_requested("HEAD")) == 5
+    server.requests.clear()
+    server.publish("IF10753", 6)
+    second = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
+    assert second.fetched == [] and server.requests == [] and "searched again daily" in second.checked[0]
+    from flows.raw_store import inbox_files
+    assert inbox_files(raw) == []   # the state file is not mistaken for a document
+
+    state = json.loads((raw / crs.NOT_FOUND_STATE).read_text())
+    (raw / crs.NOT_FOUND_STATE).write_text(json.dumps({k: "2020-01-01T00:00:00+00:00" for k in state}))
+    third = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
+    assert [f.version for f in third.fetched] == [6]
+    assert json.loads((raw / crs.NOT_FOUND_STATE).read_text()) == {}
+
+
 def test_a_version_already_in_the_catalog_is_not_fetched_again(server, tmp_path):
     processed = tmp_path / "processed"
     processed.mkdir()

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from flows import raw_store
 from flows.raw_store import OBJECTS
 from flows.sources import Failure, Found, report_type
 from flows.sources.download import DownloadError, Net, fetch_and_store
@@ -20,6 +22,10 @@ from flows.sources.download import DownloadError, Net, fetch_and_store
 SOURCE = "crs"
 VERSIONED_NAME_RE = re.compile(r"^(?P<report_id>[A-Z]{1,3}\d{3,6})\.(?P<version>\d+)\.pdf$", re.I)
 MAX_NEW_VERSIONS_PER_PASS = 50   # a runaway server cannot keep a pass going for ever
+# A report found nowhere costs max_first_version requests; search for it again at most this often.
+# (A dot name: raw_store.inbox_files treats any other file under raw/ as a document to ingest.)
+NOT_FOUND_STATE = ".crs_not_found.json"
+SEARCH_AGAIN_AFTER = timedelta(hours=24)
 
 
 def versioned_pdf_url(base_url: str, report_id: str, version: int) -> str:
@@ -66,9 +72,22 @@ def fetch_version(net: Net, raw_dir: Path, base_url: str, report_id: str, versio
     return fetch_and_store(net.fetch, raw_dir, url, f"{report_id}.{version}.pdf", SOURCE, report_id, version)
 
 
+def load_not_found(raw_dir: Path) -> dict[str, str]:
+    path = raw_dir / NOT_FOUND_STATE
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:
+        return {}
+
+
 def check_report(net: Net, raw_dir: Path, base_url: str, report_id: str, held: set[int],
-                 max_first_version: int, backfill: bool) -> Found:
+                 max_first_version: int, backfill: bool, not_found: dict[str, str]) -> Found:
     found = Found(checked=[report_id])
+    now = datetime.now(timezone.utc)
+    if not held and report_id in not_found:
+        if now - datetime.fromisoformat(not_found[report_id]) < SEARCH_AGAIN_AFTER:
+            found.checked = [f"{report_id} (no version found on {not_found[report_id][:10]}; searched again daily)"]
+            return found
     try:
         if held:
             version = max(held) + 1
@@ -80,6 +99,10 @@ def check_report(net: Net, raw_dir: Path, base_url: str, report_id: str, held: s
                 version += 1
         else:
             existing = newest_published_version(net, base_url, report_id, max_first_version)
+            if existing:
+                not_found.pop(report_id, None)
+            else:
+                not_found[report_id] = now.isoformat(timespec="seconds")
             for version in existing if backfill else existing[-1:]:
                 fetched = fetch_version(net, raw_dir, base_url, report_id, version)
                 if fetched is not None:
@@ -93,7 +116,12 @@ def find_new_versions(net: Net, raw_dir: Path, processed_dir: Path, watch: list[
                       max_first_version: int = 60, backfill: bool = False) -> Found:
     """Download every version of the watched reports newer than the newest already held."""
     held = known_versions(raw_dir, processed_dir)
+    not_found = load_not_found(raw_dir)
+    before = dict(not_found)
     found = Found()
     for report_id in watch:
-        found.extend(check_report(net, raw_dir, base_url, report_id, held.get(report_id, set()), max_first_version, backfill))
+        found.extend(check_report(net, raw_dir, base_url, report_id, held.get(report_id, set()), max_first_version,
+                                  backfill, not_found))
+    if not_found != before:
+        raw_store.write_atomically(raw_dir / NOT_FOUND_STATE, json.dumps(not_found, indent=2).encode())
     return found

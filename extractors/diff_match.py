@@ -630,7 +630,9 @@ def match_tables(old_tables: list[dict], new_tables: list[dict]) -> list[tuple[d
 
 
 def table_label(table: dict) -> str:
-    caption = CAPTION_NUMBER_RE.sub("", table.get("caption") or "").strip()
+    """The caption without its number and year: the same label in every edition."""
+    caption = YEAR_IN_CAPTION_RE.sub("", CAPTION_NUMBER_RE.sub("", table.get("caption") or ""))
+    caption = re.sub(r"\s{2,}", " ", caption).strip(" ,;:.-\u2013")
     return caption or f"table {table.get('table_id')}"
 
 
@@ -679,8 +681,10 @@ def tables_to_changes(old: EditionData, new: EditionData) -> tuple[list[dict], s
         year_moves = {}
         if old_years != new_years:
             rows.append(change("tables", "changed", label, "year", ", ".join(old_years) or None, ", ".join(new_years) or None, a.get("caption"), b.get("caption"), label))
-            if len(old_years) == len(new_years):
-                year_moves = dict(zip(old_years, new_years))
+            if len(old_years) == len(new_years) == 1 and old_years[0].isdigit() and new_years[0].isdigit():
+                # a one-year snapshot ("Top partners, 2023" -> "2025") may label a column by its year;
+                # a moved range (FY2016-FY2025 -> FY2017-FY2026) is a window: rows come and go
+                year_moves = {old_years[0]: new_years[0]}
         a_cells = [c for c in old_cells if c.get("table_id") == a.get("table_id")]
         b_cells = [c for c in new_cells if c.get("table_id") == b.get("table_id")]
         if a_cells and b_cells:

@@ -19,6 +19,7 @@ from extractors.diff_match import (
     figures_to_changes,
     match_sections,
     section_text_changes,
+    tables_to_changes,
     text_to_comparable,
     text_to_sentences,
     word_diff_excerpt,
@@ -336,3 +337,26 @@ def test_moved_sentence_is_not_a_change():
     assert section_text_changes(old_text, new_text, "Alliance", old_all, elsewhere) == []
     removed = section_text_changes(old_text, new_text, "Alliance", old_all, text_to_comparable(new_text))
     assert [(r["change"], r["old"]) for r in removed] == [("removed", moved)]
+
+
+def funding_edition(edition_key: str, caption: str, years_and_values: list[tuple[str, str]]) -> EditionData:
+    tables = pd.DataFrame([{"table_id": "t02", "caption": caption, "kind": "table"}])
+    cells = pd.DataFrame([
+        {"table_id": "t02", "row": year, "column": "EPA Funding", "value": value, "number": float(value.strip("$"))}
+        for year, value in years_and_values
+    ])
+    return EditionData(edition_key, {"edition": edition_key}, {"tables": tables, "table_cells": cells})
+
+
+def test_moved_year_window_compares_rows_by_their_own_year():
+    """IF10753 Table 2 rows are years: when the window moves, overlapping years keep their values
+    (no change), the first year leaves and a new one arrives; the caption's years are one row."""
+    old = funding_edition("a", "Table 2. ENERGY STAR Program Funding, FY2022-FY2024", [("2022", "$33.9"), ("2023", "$33.0"), ("2024", "$32.1")])
+    new = funding_edition("b", "Table 2. ENERGY STAR Program Funding, FY2023-FY2025", [("2023", "$33.0"), ("2024", "$32.1"), ("2025", "$33.0")])
+    rows_, _, _ = tables_to_changes(old, new)
+    summary = sorted((r["dataset"], r["change"], r["field"], r["old"], r["new"]) for r in rows_)
+    assert summary == [
+        ("table_cells", "added", "value", None, "$33.0"),
+        ("table_cells", "removed", "value", "$33.9", None),
+        ("tables", "changed", "year", "FY2022, FY2024", "FY2023, FY2025"),
+    ]

@@ -64,12 +64,15 @@ def figure_frame_to_figure(table: Tag) -> FigureRef | None:
     return FigureRef(caption=caption, source_note=source or None)
 
 
-def grid_to_caption_and_notes(grid: list[list[str]]) -> tuple[list[list[str]], str | None, str | None, str | None]:
+def grid_to_caption_and_notes(
+    grid: list[list[str]], header_rows: int
+) -> tuple[list[list[str]], int, str | None, str | None, str | None]:
     """CRS web tables often print the caption, units line and source inside the table as
-    single-cell full-width rows: lift them out of the grid."""
+    single-cell full-width rows: lift them out of the grid (and out of the header count)."""
     caption = units = source = None
     kept: list[list[str]] = []
-    for row in grid:
+    kept_headers = 0
+    for index, row in enumerate(grid):
         distinct = {c for c in row if c}
         if len(distinct) == 1:
             text = distinct.pop()
@@ -84,7 +87,8 @@ def grid_to_caption_and_notes(grid: list[list[str]]) -> tuple[list[list[str]], s
                 units = text
                 continue
         kept.append(row)
-    return kept, caption, units, source
+        kept_headers += index < header_rows
+    return kept, kept_headers, caption, units, source
 
 
 def html_table_to_table(table_element: Tag | str) -> RawTable | FigureRef | None:
@@ -95,7 +99,8 @@ def html_table_to_table(table_element: Tag | str) -> RawTable | FigureRef | None
     if is_figure_frame(table_element):
         return figure_frame_to_figure(table_element)
     grid, th_rows = table_element_to_grid(table_element)
-    grid, caption, units, source = grid_to_caption_and_notes(grid)
+    grid, th_rows, caption, units, source = grid_to_caption_and_notes(grid, th_rows)
+    th_rows -= sum(not any(row) for row in grid[:th_rows])
     grid = [row for row in grid if any(row)]
     if len(grid) < 2 or len(grid[0]) < 2:
         return None

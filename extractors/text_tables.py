@@ -136,7 +136,10 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
         if not line.strip().startswith("|"):
             # web markdown breaks a long cell onto a bare line: it continues the row's last cell
             if line.strip() and rows:
-                rows[-1][-1] = clean_cell_text(rows[-1][-1] + " " + line)
+                # ... and may carry the row's next cells after a pipe
+                first, *more = pipe_line_to_cells("|" + line)
+                rows[-1][-1] = clean_cell_text(rows[-1][-1] + " " + first)
+                rows[-1].extend(more)
             continue
         cells = pipe_line_to_cells(line)
         if is_separator_row(cells):

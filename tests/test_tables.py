@@ -168,6 +168,23 @@ def test_html_figure_is_a_figure_ref_without_cells():
     assert cells == [] and index[0]["kind"] == "figure_without_data" and index[0]["cells"] == 0
 
 
+def test_html_caption_row_inside_the_table_is_lifted_out_of_the_header():
+    html = (
+        "<table><tr><th colspan='2'>Table 1. U.S. Trade with Japan, 2023</th></tr>"
+        "<tr><th>Flow</th><th>Value</th></tr><tr><td>Exports</td><td>$75.7</td></tr>"
+        "<tr><td colspan='2'>Source: CRS.</td></tr></table>"
+    )
+    table = html_table_to_table(html)
+    assert table.caption == "Table 1. U.S. Trade with Japan, 2023" and table.source_note == "CRS."
+    assert table.rows == (("Flow", "Value"), ("Exports", "$75.7")) and table.header_rows == 1
+
+
+def test_pipe_table_bare_line_continues_a_cell_and_its_row():
+    table = pipe_table_to_table(["| Label | Value", "| Limitation: If AGI exceeded", "the amount. | $145,950", "| Joint | $1,000"], None)
+    assert table.rows[1] == ("Limitation: If AGI exceeded the amount.", "$145,950")
+    assert table.rows[2] == ("Joint", "$1,000")
+
+
 def test_html_data_table_expands_spans_into_multilevel_headers():
     html = (
         "<table><tr><th rowspan='2'>Partner</th><th colspan='2'>2023</th></tr>"
@@ -244,11 +261,19 @@ def test_table_continued_over_pages_is_merged_once():
     "pdf_name, md_glob, threshold",
     # the markdown itself is imperfect: it shifts the merged "Maximum Deficit Increase" row of
     # R48917 Table 2 one column left, and drops RL34498 Table 14's phaseout label into a cell
-    [("R48917.2.pdf", "R48917v2-*.md", 0.9), ("R48694.10.pdf", "R48694v10-*.md", 0.95), ("RL34498.pdf", "RL34498v33-*.md", 0.95)],
+    [
+        ("R48917.2.pdf", "R48917v2-*.md", 0.9),
+        ("R48694.10.pdf", "R48694v10-*.md", 0.97),
+        ("RL34498.pdf", "RL34498v33-*.md", 0.97),
+        ("R48905.1.pdf", "R48905v2-*.md", 0.97),
+        ("IN12682.2.pdf", "IN12682v2-*.md", 0.97),
+        ("IN12614.3.pdf", "IN12614v3-*.md", 0.97),
+        ("IF10753.7.pdf", "IF10753v7-*.md", 0.97),
+    ],
 )
 def test_pdf_tables_match_markdown_reference(pdf_name, md_glob, threshold):
     result = compare_with_markdown(pdf_name, md_glob)
-    assert result["reference_tables"] >= 2
+    assert result["reference_tables"] >= 1
     assert result["reference_tables_found"] == result["reference_tables"], result
     assert result["matched"] >= threshold * result["reference_cells"], result
 

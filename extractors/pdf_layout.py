@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 LINE_GAP = 9.0
 # Superscripts (footnote markers, ordinal "th") are set at most ~75% of the body size and raised.
 SUPERSCRIPT_RATIO = 0.8
+# a bullet or list number set at a tab stop before its item text ("•", "1.", "a.", "(2)")
+LIST_MARKER = re.compile(r"^(?:[•\u2022\uf0b7\uf0a7▪◦–-]|\(?(?:\d{1,2}|[a-z])[.)])$")
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{1,3})*$")
 _ORDINAL_SUFFIX = re.compile(r"^(?:st|nd|rd|th|d)$")
 
@@ -99,7 +101,8 @@ def row_to_line_words(row: list[dict], gap: float = LINE_GAP) -> list[list[dict]
     """Split one row at wide horizontal gaps (column gutter, side-by-side names)."""
     parts: list[list[dict]] = [[row[0]]]
     for prev, w in zip(row, row[1:]):
-        if w["x0"] - prev["x1"] > gap:
+        hanging_marker = len(parts[-1]) == 1 and LIST_MARKER.match(prev["text"]) and w["x0"] - prev["x1"] < 40
+        if w["x0"] - prev["x1"] > gap and not hanging_marker:
             parts.append([w])
         else:
             parts[-1].append(w)

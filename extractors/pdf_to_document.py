@@ -36,7 +36,8 @@ CAPTION_RE = re.compile(r"^(Figure|Table)\s+[A-Z]?-?\d+\.\s")
 SOURCE_RE = re.compile(r"^(Sources?|Notes?)\s*:")
 TOC_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
 TERMINAL_RE = re.compile(r"[.!?:;][\"”’')\]]*$")
-BULLET_RE = re.compile(r"^[•\u2022\uf0b7\uf0a7▪◦-]\s")
+BULLET_RE = re.compile(r"^(?:[•\u2022\uf0b7\uf0a7▪◦–-]|\(?(?:\d{1,2}|[a-z])[.)])\s")
+BULLET_GLYPH_RE = re.compile(r"^[•\u2022\uf0b7\uf0a7▪◦]\s+")
 PAGE_NOISE_RE = re.compile(
     r"^(?:Congressional Research Service(?:\s+\d+)?|INSIGHTi|CRS INSIGHT|CRS Legal Sidebar|"
     r"Prepared for Members and|Committees of Congress|\d{1,3})$"
@@ -239,8 +240,9 @@ def split_footnote_lines(page: PageLines, body_size: float, continuing: bool) ->
     """Body lines and footnote lines (below the footnote rule).
 
     A short rule is also drawn by tables and boxes, so the area below it counts as footnotes only if
-    it is all small type, starts right under the rule and either opens a numbered footnote or
-    continues the previous page's footnotes.
+    it is all small type, starts right under the rule, and holds a numbered footnote (at its top,
+    or lower when the top continues the previous page's last footnote). A page that only continues
+    a footnote is not caught: table notes under a table rule look exactly like that.
     """
     if page.footnote_top is None:
         return page.lines, []
@@ -249,7 +251,8 @@ def split_footnote_lines(page: PageLines, body_size: float, continuing: bool) ->
     if not notes or any(ln.size >= body_size - 0.5 for ln in notes):
         return page.lines, []
     first = min(notes, key=lambda ln: ln.top)
-    if first.top - page.footnote_top > 20 or not (first.lead_marker or continuing):
+    opens = first.lead_marker or (continuing and any(ln.lead_marker for ln in notes))
+    if first.top - page.footnote_top > 20 or not opens:
         return page.lines, []
     furniture = [ln for ln in page.lines if ln.top >= page.height - 50]
     return body + furniture, notes
@@ -375,7 +378,9 @@ class _Builder:
     def close_para(self) -> None:
         if self.para and self.para.text:
             p = self.para
-            self.out.append(_Out("paragraph", p.text, 0, p.lines[0].page, list(p.refs), p.lines[0], p.lines[-1]))
+            # a list item is a paragraph; its bullet glyph is typography, its number is content
+            text = BULLET_GLYPH_RE.sub("", p.text)
+            self.out.append(_Out("paragraph", text, 0, p.lines[0].page, list(p.refs), p.lines[0], p.lines[-1]))
         self.para = None
 
     def emit(self, kind: str, text: str, ln: Line, level: int = 0, refs=()) -> None:
@@ -417,6 +422,14 @@ class _Builder:
                 continue
             if self.is_heading(ln):
                 i = self.heading(lines, i)
+                continue
+            if self.para is None and self.out and self.out[-1].kind == "source_note" \
+                    and not self.is_body_like(ln) and ln.page - self.out[-1].last.page <= 1:
+                # lettered table notes ("a. ...", "b. ...") that run on below the Notes line or
+                # onto the next page belong to the note, not to the prose
+                self.out[-1].text = join_line_texts(self.out[-1].text, ln.text)
+                self.out[-1].last = ln
+                i += 1
                 continue
             self.paragraph_line(ln)
             i += 1
@@ -620,7 +633,9 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
             side = [ln for ln in body if ln.x0 >= box_x and ln.text.strip() != "SUMMARY"
                     and not text_to_iso_date(ln.text) and not REPORT_ID_RE.match(ln.text)]
             author_texts.extend((page.number, a) for a in author_lines_to_authors(side))
-            summary_paras.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1)
+            # the summary is set in the body face; a sans-serif table in the summary box is data
+            summary_paras.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1
+                                 and font_family(ln.fontname) == body_family)
             continue
         stream.extend(body)
 

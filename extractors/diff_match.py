@@ -555,8 +555,22 @@ def still_printed(figure: dict, others: list[tuple[str, str]], threshold: float 
     )
 
 
+def with_full_sentences(figures: list[dict], edition: EditionData) -> list[dict]:
+    """The extractor's sentence can be a fragment where the sentence splitter stopped at 'H.Rept.'
+    ('-215 recommended $32 million ...'); use the section's whole sentence that contains it."""
+    by_section: dict[str, list[str]] = {}
+    for section_id, sentence in edition.sentences():
+        by_section.setdefault(section_id, []).append(sentence)
+    fixed = []
+    for figure in figures:
+        fragment = text_to_comparable(figure.get("sentence"))
+        containing = [s for s in by_section.get(figure.get("section_id"), []) if fragment and fragment in text_to_comparable(s)]
+        fixed.append({**figure, "sentence": min(containing, key=len)} if containing else figure)
+    return fixed
+
+
 def figures_to_changes(old: EditionData, new: EditionData, section_map: dict[str, str]) -> list[dict]:
-    old_rows, new_rows = old.records("figures"), new.records("figures")
+    old_rows, new_rows = with_full_sentences(old.records("figures"), old), with_full_sentences(new.records("figures"), new)
     old_headings, new_headings = old.headings(), new.headings()
     pairs = match_figures(old_rows, new_rows, section_map)
     rows: list[dict] = []

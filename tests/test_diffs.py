@@ -161,6 +161,9 @@ def test_if10753_new_amount_changed_sentences_and_date(processed):
     figures = rows(changes, dataset="figures")
     amount = figures[figures["new"].fillna("").str.contains(r"\$33,024,000", regex=True)]
     assert len(amount) == 1 and "P.L. 119-74" in amount.iloc[0]["new_context"]
+    # contexts are whole sentences, not the fragment a splitter left after "H.Rept." ("-215 recommended ...")
+    contexts = pd.concat([figures["old_context"], figures["new_context"]]).dropna()
+    assert not contexts.str.match(r"^[-\d]").any(), list(contexts)
     sentences = rows(changes, dataset="sections")
     assert set(sentences["section"]) == {"Federal Appropriations"}
     assert sentences["new_context"].fillna("").str.contains("33,024,000").any()

@@ -288,13 +288,14 @@ def body_lines_to_rows(
         # it is (dense single-line rows); a wrapped row leaves some of those cells empty
         filled = {i for i, c in enumerate(cells) if c}
         starts_row = bool(cells[0]) and any(cells[1:]) and filled >= previous_filled
-        continues = (
-            previous is not None
-            and rows
-            and not starts_row
-            and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
-            and not any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
+        ruled_off = previous is not None and any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
+        close = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
+        # a second paragraph in a value cell ("(2) Department of ...") has no row label of its own
+        unlabelled = (
+            previous is not None and bool(rows) and not cells[0] and bool(rows[-1][0])
+            and line.top - previous.bottom < 2 * line.size
         )
+        continues = bool(rows) and not ruled_off and ((close and not starts_row) or unlabelled)
         if continues:
             rows[-1] = [join_cell_lines(a, b) for a, b in zip(rows[-1], cells)]
         else:
@@ -390,7 +391,8 @@ def caption_to_table_region(
     units = " ".join(l.text for l in below if l.top < first_rule - 1 and not l.bold) or None
     if units and (len(units) > 160 or not UNITS_LINE_RE.search(units)):
         units = None
-    bottom = end_top - 1 if end_top is not None else table_bottom_without_source(below, rules, x0, x1)
+    bottom = end_top - 1 if end_top is not None else table_bottom_without_source(
+        below, rules, x0, x1, footnote_separator_top(rule_rows, rules))
     grid = region_to_grid(below, rule_rows, first_rule, bottom, x0, x1)
     if grid is None:
         return None
@@ -432,6 +434,10 @@ def is_two_column(lines: list[Line], page_width: float) -> bool:
     return left > 10 and right > 10
 
 
+def is_footnote_separator(rule: RuleRow, widest: float) -> bool:
+    return len(rule.segments) == 1 and rule.x1 - rule.x0 < 0.5 * widest
+
+
 def drop_footnote_separators(rules: list[RuleRow]) -> list[RuleRow]:
     """The short rule above a page's footnotes is not part of a table, nor is anything after it."""
     if not rules:
@@ -439,13 +445,24 @@ def drop_footnote_separators(rules: list[RuleRow]) -> list[RuleRow]:
     widest = max(r.x1 - r.x0 for r in rules)
     kept: list[RuleRow] = []
     for rule in rules:
-        if len(rule.segments) == 1 and rule.x1 - rule.x0 < 0.5 * widest:
+        if is_footnote_separator(rule, widest):
             break
         kept.append(rule)
     return kept
 
 
-def table_bottom_without_source(below: list[Line], rules: list[RuleRow], x0: float, x1: float) -> float:
+def footnote_separator_top(rule_rows: list[RuleRow], table_rules: list[RuleRow]) -> float:
+    """Top of the footnote rule below the table, or infinity: page footnotes are never rows."""
+    if not table_rules:
+        return float("inf")
+    widest = max(r.x1 - r.x0 for r in table_rules)
+    below = [r.top for r in rule_rows if r.top > table_rules[-1].top and is_footnote_separator(r, widest)]
+    return min(below, default=float("inf"))
+
+
+def table_bottom_without_source(
+    below: list[Line], rules: list[RuleRow], x0: float, x1: float, limit: float = float("inf")
+) -> float:
     """No "Source:" under the table on this page: the table runs to its last rule, and on to the
     page foot while the lines after that rule still look like its rows (it continues overleaf).
     A wide gap, a line outside the table, or regular-weight text running across a column border
@@ -463,6 +480,7 @@ def table_bottom_without_source(below: list[Line], rules: list[RuleRow], x0: flo
         smaller = accepted and line.size < accepted[-1].size - 0.8  # footnotes at the page foot
         if (
             smaller
+            or line.top > limit
             or line.x1 > x1 + 3
             or line.x0 < x0 - 3
             or line.top - previous_bottom > 4.5 * line.size
@@ -496,7 +514,7 @@ def continued_region(
     end = next((l for l in body_lines if l.top > split_rules[0].top and SOURCE_START_RE.match(l.text)), None)
     top = min(first.top, split_rules[0].top)
     bottom = end.top - 1 if end is not None and end.top < first_caption else table_bottom_without_source(
-        [l for l in body_lines if l.top < first_caption], split_rules, x0, x1)
+        [l for l in body_lines if l.top < first_caption], split_rules, x0, x1, footnote_separator_top(rule_rows, split_rules))
     grid = region_to_grid(body_lines, rule_rows + [RuleRow(top - 0.5, split_rules[0].segments)], top - 0.5, bottom, x0, x1)
     if grid is None:
         return None

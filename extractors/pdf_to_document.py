@@ -47,11 +47,6 @@ ROLE_RE = re.compile(
     r"^(?:Senior |Acting |Visiting |Section Research |Research |Presidential |Legislative |Information )?"
     r"(?:Specialist|Analyst|Attorney|Assistant|Manager|Coordinator|Librarian|Fellow|Economist|Director)\b"
 )
-# Compound prefixes that keep their hyphen at a line break ("non-" + "FTA" is caught by case).
-HYPHEN_PREFIXES = frozenset(
-    "non self well long short cross multi post pre co anti semi sub half one two three four five "
-    "first second third high low full part all state country mid year".split()
-)
 FULL_REPORT_TOC_HEADINGS = frozenset({"Contents", "Figures", "Tables", "Appendixes", "Contacts"})
 
 
@@ -258,14 +253,14 @@ def split_footnote_lines(page: PageLines, body_size: float, continuing: bool) ->
     return body + furniture, notes
 
 
-def footnote_lines_to_footnotes(lines: list[Line], notes: list[Footnote]) -> None:
+def footnote_lines_to_footnotes(lines: list[Line], notes: list[Footnote], vocabulary: frozenset[str]) -> None:
     """Append to ``notes``: a line with a leading raised number opens a footnote, others continue."""
     for ln in lines:
         if ln.lead_marker:
             notes.append(Footnote(ln.lead_marker, ln.text, ln.page))
         elif notes:
             last = notes[-1]
-            notes[-1] = Footnote(last.number, join_line_texts(last.text, ln.text), last.page)
+            notes[-1] = Footnote(last.number, join_line_texts(last.text, ln.text, vocabulary), last.page)
 
 
 def is_toc_page(lines: list[Line], body_size: float) -> bool:
@@ -286,26 +281,38 @@ def is_toc_continuation(lines: list[Line]) -> bool:
 # text joining
 
 
-def join_line_texts(left: str, right: str) -> str:
-    """Join two lines of one paragraph, undoing end-of-line hyphenation.
+def lines_to_vocabulary(lines: list[Line]) -> frozenset[str]:
+    """Lowercase words and hyphenated compounds printed anywhere in the document."""
+    words: set[str] = set()
+    for ln in lines:
+        words.update(w.lower() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)*", ln.text))
+    return frozenset(words)
 
-    "infor-" + "mation" -> "information"; a hyphen stays (without a space) when the next part starts
-    with a capital or digit ("U.S.-" + "Mexico", "FY2025-" + "2026"), when the part before it is not a
-    plain lowercase word ("R&D-" + "related", "EPA-" + "recognized"), when it is already a compound
-    ("third-party-" + "certified") or a common compound prefix ("non-", "long-", "two-").
+
+def join_line_texts(left: str, right: str, vocabulary: frozenset[str] = frozenset()) -> str:
+    """Join two lines of one paragraph; a line ending in a hyphen is joined without a space.
+
+    CRS typesets without automatic hyphenation: in this corpus every hyphen at a line end is a real
+    one ("U.S.-" + "Mexico", "balance-of-" + "payments", "land-" + "grant", URLs). So the hyphen is
+    kept, and dropped only on evidence: both parts are lowercase letters and the document prints
+    the joined word elsewhere but never the hyphenated form ("infor-" + "mation" -> "information"
+    when "information" occurs; "decision-" + "making" -> "decisionmaking" in a report that writes
+    "decisionmaking").
     """
     left, right = left.rstrip(), right.lstrip()
     if not left:
         return right
     if not right:
         return left
-    if left.endswith("-") and not left.endswith(" -") and not left.endswith("--"):
-        stem = re.split(r"[\s/—–(“\"]", left[:-1])[-1]
-        if not right[0].islower() or not stem.isalpha() or not stem.islower() or "-" in stem:
-            return left + right
-        if stem.lower() in HYPHEN_PREFIXES:
-            return left + right
-        return left[:-1] + right
+    if left.endswith("-") and not left.endswith((" -", "--")):
+        token = left[:-1].split()[-1] if left[:-1].split() else ""
+        stem = token.split("-")[-1]
+        tail = re.match(r"[a-z]+", right)
+        if tail and stem.isalpha() and stem.islower() and "/" not in token and "/" not in right.split()[0]:
+            joined, hyphenated = stem + tail.group(0), f"{stem}-{tail.group(0)}"
+            if joined in vocabulary and hyphenated not in vocabulary:
+                return left[:-1] + right
+        return left + right
     if left.endswith(("—", "–", "/")):
         return left + right
     return left + " " + right
@@ -321,8 +328,8 @@ class _Para:
     text: str = ""
     refs: list[str] = field(default_factory=list)
 
-    def add(self, ln: Line) -> None:
-        self.text = join_line_texts(self.text, ln.text)
+    def add(self, ln: Line, vocabulary: frozenset[str]) -> None:
+        self.text = join_line_texts(self.text, ln.text, vocabulary)
         self.refs.extend(r for r in ln.refs if r not in self.refs)
         self.lines.append(ln)
 
@@ -356,7 +363,9 @@ def starts_new_paragraph(prev: Line, ln: Line) -> bool:
 
 
 class _Builder:
-    def __init__(self, body_size: float, body_family: str, heading_levels: dict[float, int]):
+    def __init__(self, body_size: float, body_family: str, heading_levels: dict[float, int],
+                 vocabulary: frozenset[str]):
+        self.vocabulary = vocabulary
         self.body_size = body_size
         self.body_family = body_family
         self.heading_levels = heading_levels
@@ -390,11 +399,11 @@ class _Builder:
     def paragraph_line(self, ln: Line) -> None:
         if self.para and self.prev is not None and self.para.lines[-1] is self.prev \
                 and not starts_new_paragraph(self.prev, ln):
-            self.para.add(ln)
+            self.para.add(ln, self.vocabulary)
         else:
             self.close_para()
             self.para = _Para()
-            self.para.add(ln)
+            self.para.add(ln, self.vocabulary)
             self.split_run_in_heading()
         self.prev = ln
 
@@ -427,7 +436,7 @@ class _Builder:
                     and not self.is_body_like(ln) and ln.page - self.out[-1].last.page <= 1:
                 # lettered table notes ("a. ...", "b. ...") that run on below the Notes line or
                 # onto the next page belong to the note, not to the prose
-                self.out[-1].text = join_line_texts(self.out[-1].text, ln.text)
+                self.out[-1].text = join_line_texts(self.out[-1].text, ln.text, self.vocabulary)
                 self.out[-1].last = ln
                 i += 1
                 continue
@@ -496,7 +505,7 @@ class _Builder:
             if SOURCE_RE.match(nxt.text) or CAPTION_RE.match(nxt.text) or self.is_body_like(nxt) \
                     or self.is_heading(nxt) or not self._same_box(lines[j - 1], nxt, first.size):
                 break
-            text = join_line_texts(text, nxt.text)
+            text = join_line_texts(text, nxt.text, self.vocabulary)
             j += 1
         return j, text
 
@@ -507,7 +516,7 @@ class _Builder:
         return j
 
 
-def continue_broken_paragraphs(out: list[_Out]) -> list[_Out]:
+def continue_broken_paragraphs(out: list[_Out], vocabulary: frozenset[str]) -> list[_Out]:
     """Merge a paragraph cut by a column or page break into the one it continues.
 
     A paragraph that ends without terminal punctuation as the last text of its column, followed
@@ -521,7 +530,7 @@ def continue_broken_paragraphs(out: list[_Out]) -> list[_Out]:
             host = merged[open_idx]
             moved = (blk.first.page, blk.first.column) != (host.last.page, host.last.column)
             if moved:
-                host.text = join_line_texts(host.text, blk.text)
+                host.text = join_line_texts(host.text, blk.text, vocabulary)
                 host.refs.extend(r for r in blk.refs if r not in host.refs)
                 host.last = blk.last
                 if TERMINAL_RE.search(host.text):
@@ -608,6 +617,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
         drop_table_lines(page, body_size, body_family)
     is_report = hints.get("product_type") == "Report"
 
+    vocabulary = lines_to_vocabulary([ln for page in pages for ln in page.lines])
     footnotes: list[Footnote] = []
     stream: list[Line] = []
     summary_paras: list[Line] = []
@@ -616,7 +626,8 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     in_toc = False
     for page in pages:
         body, notes = split_footnote_lines(page, body_size, bool(footnotes))
-        footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)], footnotes)
+        footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)], footnotes,
+                                    vocabulary)
         body = [ln for ln in body if not is_noise(ln, page, body_size, title)]
         if page.number == 1:
             # banner, title and date lines are identity, not content
@@ -641,7 +652,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
 
     levels = sorted({ln.size for ln in stream if ln.bold and ln.size >= body_size - 0.6
                      and ln.text.strip() not in ("Disclaimer", "Author Information")}, reverse=True)
-    builder = _Builder(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)})
+    builder = _Builder(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)}, vocabulary)
 
     out: list[_Out] = []
     if title:
@@ -666,7 +677,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
             rest = [x for x in stream[i + 1:]]
             text = ""
             for x in rest:
-                text = join_line_texts(text, x.text)
+                text = join_line_texts(text, x.text, vocabulary)
             builder.out.append(_Out("boilerplate", text, 0, ln.page, [], ln, ln))
             break
         if key == "Author Information" and ln.bold:
@@ -694,7 +705,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     blocks = [
         Block(kind=b.kind, text=re.sub(r"\s+", " ", b.text).strip(), level=b.level, page=b.page,
               footnote_refs=tuple(b.refs))
-        for b in continue_broken_paragraphs(out) if b.text.strip()
+        for b in continue_broken_paragraphs(out, vocabulary) if b.text.strip()
     ]
     return ParsedDocument(
         source_format="pdf",

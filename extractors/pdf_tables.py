@@ -460,18 +460,33 @@ def footnote_separator_top(rule_rows: list[RuleRow], table_rules: list[RuleRow])
     return min(below, default=float("inf"))
 
 
+def is_lead_in_label(lines: list[Line], index: int) -> bool:
+    """A row label that wraps and ends in a colon ("... exceeded these amounts:"): the line or
+    the closely following lines it wraps onto end with ":"."""
+    for offset in range(3):
+        if index + offset >= len(lines):
+            return False
+        line = lines[index + offset]
+        if offset and line.top - lines[index + offset - 1].top >= CELL_LINE_FACTOR * line.size:
+            return False
+        if line.text.endswith(":"):
+            return True
+    return False
+
+
 def table_bottom_without_source(
     below: list[Line], rules: list[RuleRow], x0: float, x1: float, limit: float = float("inf")
 ) -> float:
     """No "Source:" under the table on this page: the table runs to its last rule, and on to the
     page foot while the lines after that rule still look like its rows (it continues overleaf).
     A wide gap, a line outside the table, or regular-weight text running across a column border
-    (prose, not a bold group label) ends it."""
+    (prose, not a bold or "...:" group label) ends it."""
     last_rule = rules[-1].top
     columns = rule_rows_to_columns(rules)
     previous_bottom = last_rule
     accepted: list[Line] = []
-    for line in below:
+    stopped_by_text = False
+    for index, line in enumerate(below):
         if line.top <= last_rule:
             continue
         crosses = any(
@@ -484,13 +499,16 @@ def table_bottom_without_source(
             or line.x1 > x1 + 3
             or line.x0 < x0 - 3
             or line.top - previous_bottom > 4.5 * line.size
-            or (crosses and not line.bold)
+            or (crosses and not line.bold and not is_lead_in_label(below, index))
         ):
+            stopped_by_text = True
             break
         accepted.append(line)
         previous_bottom = line.bottom
-    # a lone bold line closing the run is the next heading, not a row of the table
-    while accepted and len(line_to_phrases(accepted[-1])) == 1 and accepted[-1].bold:
+    # a lone bold line (or a lead-in ending in ":") closing the run is the next heading or
+    # paragraph, not a row of the table
+    # (at the page foot it is the label of the rows continued overleaf: keep it)
+    while stopped_by_text and accepted and len(line_to_phrases(accepted[-1])) == 1 and (accepted[-1].bold or accepted[-1].text.endswith(":")):
         accepted.pop()
     return accepted[-1].bottom if accepted else last_rule
 

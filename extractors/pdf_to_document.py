@@ -381,7 +381,7 @@ class _Builder:
     def is_heading(self, ln: Line) -> bool:
         return (ln.bold and ln.size >= self.body_size - 0.6 and len(ln.text) < 120
                 and not CAPTION_RE.match(ln.text) and not SOURCE_RE.match(ln.text)
-                and not ln.text.endswith(","))
+                and not BULLET_RE.match(ln.text) and not ln.text.endswith(","))
 
     # -- emitting
     def close_para(self) -> None:

@@ -45,6 +45,10 @@ def echo_outcome(outcome) -> None:
     where = f"{outcome.report_id}/{outcome.edition}" if outcome.report_id else ""
     timing = f" ({outcome.pages} p, {outcome.seconds:.1f} s)" if outcome.seconds else ""
     click.echo(f"{outcome.status:>11}  {outcome.name}  {where}{timing}".rstrip())
+    if outcome.diff:
+        click.echo(f"{'diff':>11}  {outcome.diff}")
+    if outcome.reason:
+        click.echo(f"{'warning':>11}  {outcome.reason}", err=True)
 
 
 @cli.command()

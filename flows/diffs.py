@@ -342,14 +342,24 @@ def diff_and_publish(processed_dir: Path, report_id: str, from_edition: str | No
 def diff_after_publish(processed_dir: Path, report_id: str, edition: str) -> Path | None:
     """After a new edition is published: diff the edition just before it -> it, and publish.
     None when the report has no earlier edition."""
-    editions = report_editions(Path(processed_dir), report_id)
-    keys = list(editions["edition"])
+    previous, _ = neighbour_editions(processed_dir, report_id, edition)
+    return None if previous is None else diff_and_publish(processed_dir, report_id, previous, edition)[1]
+
+
+def diff_before_next(processed_dir: Path, report_id: str, edition: str) -> Path | None:
+    """An older edition published after a newer one (a backfill): diff it -> the next edition."""
+    _, following = neighbour_editions(processed_dir, report_id, edition)
+    return None if following is None else diff_and_publish(processed_dir, report_id, edition, following)[1]
+
+
+def neighbour_editions(processed_dir: Path, report_id: str, edition: str) -> tuple[str | None, str | None]:
+    keys = list(report_editions(Path(processed_dir), report_id)["edition"])
     if edition not in keys:
         raise NotFoundError(f"{report_id} {edition}", f"no such edition (published: {', '.join(keys)})")
     position = keys.index(edition)
-    if position == 0:
-        return None
-    return diff_and_publish(processed_dir, report_id, keys[position - 1], edition)[1]
+    previous = keys[position - 1] if position > 0 else None
+    following = keys[position + 1] if position + 1 < len(keys) else None
+    return previous, following
 
 
 # ---------------------------------------------------------------- output formats and the flow

@@ -147,7 +147,7 @@ def publish_edition(processed: Path, extracted, *, force: bool = False) -> Publi
         "title": identity.title,
         "product_type": identity.product_type,
         "source_sha256": extracted.source_sha256,
-        "source_name": extracted.source_name,
+        "source_name": Path(extracted.source_name).name,
         "pipeline_version": __version__,
         "schema_version": SCHEMA_VERSION,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -159,6 +159,7 @@ def publish_edition(processed: Path, extracted, *, force: bool = False) -> Publi
         write_edition_files(staging, frames, manifest_base)
         datapackage = datapackage_for(identity.report_id, edition, identity.title, frames)
         (staging / "datapackage.json").write_text(json.dumps(datapackage, indent=2))
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; a published edition is for everyone to read
         if existing is not None:
             # --force: swap the rebuilt folder in; the old one is removed only after the swap.
             retired = final.with_name(f".retired-{edition}-{os.getpid()}")

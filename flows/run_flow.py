@@ -31,6 +31,7 @@ class Outcome:
     stage_seconds: dict = field(default_factory=dict)
     worker_pid: int = 0
     worker_peak_rss_mb: float = 0.0
+    diff: str = ""             # the diff folder published against the previous edition, if any
 
 
 @dataclass
@@ -116,6 +117,23 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
     )
 
 
+def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
+    """A new edition of a report that already had one gets its diff published right away; a
+    backfilled older edition is also diffed against the edition after it."""
+    from flows.diffs import diff_after_publish, diff_before_next
+
+    folders = []
+    try:
+        for make_diff in (diff_after_publish, diff_before_next):
+            folder = make_diff(settings.processed_dir, outcome.report_id, outcome.edition)
+            if folder is not None:
+                folders.append(str(Path(folder).relative_to(settings.processed_dir)))
+    except Exception as exc:  # the edition is published; a diff failure is reported, not fatal
+        outcome.reason = f"diff against a neighbouring edition failed: {type(exc).__name__}: {exc}"
+    outcome.diff = ", ".join(folders)
+    return outcome
+
+
 def write_validation_report(processed: Path, name: str, report) -> Path:
     """All failing checks and rows, as a CSV a person can read; nothing else is written."""
     folder = processed / "_validation_reports"
@@ -145,6 +163,10 @@ def build_flow(workers: int):
     def publish(result: JobResult, settings: Settings, seconds: float) -> Outcome:
         return result_to_outcome(result, settings, seconds)
 
+    @task(name="diff-edition", cache_policy=NO_CACHE)
+    def diff_with_previous(outcome: Outcome, settings: Settings) -> Outcome:
+        return outcome_with_diff(outcome, settings)
+
     @flow(name="crsdata-run", log_prints=False, validate_parameters=False)
     def run_documents(jobs: list[Job], settings: Settings, pool, report: Callable[[Outcome], None]) -> list[Outcome]:
         futures = [extract_document.with_options(task_run_name=f"extract {j.name}").submit(j, pool) for j in jobs]
@@ -152,6 +174,8 @@ def build_flow(workers: int):
         for future in futures:
             result, seconds = future.result()
             outcome = publish.with_options(task_run_name=f"publish {result.job.name}")(result, settings, seconds)
+            if outcome.status in ("published", "republished"):
+                outcome = diff_with_previous.with_options(task_run_name=f"diff {outcome.report_id}")(outcome, settings)
             outcomes.append(outcome)
             report(outcome)
         return outcomes

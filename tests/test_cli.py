@@ -89,6 +89,15 @@ def test_edition_folder_has_every_dataset_manifest_and_datapackage(store):
     assert documents.loc[0, "title"] == "U.S.-Japan Relations"
 
 
+def test_a_new_edition_is_diffed_against_its_neighbour_automatically(store):
+    data_dir, _, seed = store
+    folder = data_dir / "processed" / "IF10199" / "diffs" / "2024-11-05__2026-10-01.v49"
+    assert "IF10199/diffs/2024-11-05__2026-10-01.v49" in seed.stdout
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["files"]["changes.csv"]["rows"] > 0
+    assert "over 50,000 -> about 55,000" in (folder / "summary.md").read_text(encoding="utf-8")
+
+
 def test_nothing_is_left_half_written(store):
     data_dir, _, _ = store
     leftovers = [p for p in (data_dir / "processed").rglob(".*") if p.name.startswith((".staging", ".retired", ".catalog"))]

@@ -107,6 +107,7 @@ def drop_table_lines(page: PageLines, body_size: float, body_family: str) -> Non
     page.lines = [
         ln for ln in page.lines
         if not any(_inside(ln, b) and ln.top < t for b, t in zip(page.data_boxes, notes_top))
+        or (page.footnote_top is not None and ln.top > page.footnote_top)   # footnotes under a table
         or (abs(ln.size - body_size) <= 1.01 and font_family(ln.fontname) == body_family)
         or CAPTION_RE.match(ln.text)
     ]
@@ -456,7 +457,8 @@ class _Builder:
             parts.append(nxt.text)
             j += 1
         level = self.heading_levels.get(first.size, max(self.heading_levels.values(), default=0) + 1)
-        self.emit("heading", " ".join(parts), first, level)
+        refs = [r for ln in lines[i:j] for r in ln.refs]   # "This section was written by ..." notes
+        self.emit("heading", " ".join(parts), first, level, refs)
         self.prev = None
         return j
 
@@ -473,7 +475,7 @@ class _Builder:
             parts.append(lines[j].text)
             j += 1
         caption = " ".join(parts)
-        self.emit("caption", caption, first)
+        self.emit("caption", caption, first, refs=[r for ln in lines[i:j] for r in ln.refs])
         # the figure / table body (units line, cells, chart labels) up to its Source/Notes line
         content = 0
         while j < len(lines):

@@ -85,7 +85,7 @@ def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_
         **({"spacy_model": spacy_model} if spacy_model else {}),
     )
     try:
-        summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome)
+        summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome, announce=click.echo)
     except CrsdataError as exc:
         fail(str(exc))
     counts = ", ".join(f"{summary.count(s)} {s}" for s in ("published", "republished", "unchanged", "failed") if summary.count(s) or s != "republished")

@@ -184,13 +184,21 @@ def build_flow(workers: int):
     return run_documents.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
 
 
-def run(paths: list[Path], settings: Settings, *, report_id: str | None = None, report: Callable[[Outcome], None] = lambda o: None) -> RunSummary:
+def run(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    report_id: str | None = None,
+    report: Callable[[Outcome], None] = lambda o: None,
+    announce: Callable[[str], None] = lambda message: None,
+) -> RunSummary:
     started = time.perf_counter()
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
     todo, outcomes = ingest_inputs(paths, settings, report)
     if todo:
         jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
+        announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
         pool = start_pool(settings.workers, settings.spacy_model)
         try:
             outcomes.extend(build_flow(settings.workers)(jobs, settings, pool, report))

@@ -569,10 +569,10 @@ def author_lines_to_authors(lines: list[Line]) -> list[str]:
             tight = prev is not None and ln.top - prev.top < 1.45 * ln.size
             if role and tight:
                 role.append(text)
-            elif name and (ROLE_RE.match(text) or (tight and not ln.bold and prev.bold)) :
+            elif name and tight and ln.bold and prev.bold and not role:
+                name.append(text)          # summary box: "Emily G. Blevins," / "Coordinator" both bold
+            elif name and (ROLE_RE.match(text) or (tight and not ln.bold and prev.bold)):
                 role.append(text)
-            elif name and tight and ln.bold and not role:
-                name.append(text)
             else:
                 if name:
                     authors.append(_author_text(name, role))
@@ -581,6 +581,11 @@ def author_lines_to_authors(lines: list[Line]) -> list[str]:
         if name:
             authors.append(_author_text(name, role))
     return authors
+
+
+def _has_role(author: str) -> bool:
+    """An author entry always has a role line; a lone "$32,200" from a summary-box table does not."""
+    return any(ROLE_RE.match(part.strip()) for part in author.split(",")[1:])
 
 
 def _author_text(name: list[str], role: list[str]) -> str:
@@ -704,6 +709,16 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     builder.lines_to_blocks(main)
     out.extend(builder.out)
 
+    # summary box and "Author Information" list the same people: keep the first mention
+    seen: set[str] = set()
+    deduped = []
+    for b in out:
+        if b.kind == "author":
+            if b.text in seen or not _has_role(b.text):
+                continue
+            seen.add(b.text)
+        deduped.append(b)
+    out = deduped
     blocks = [
         Block(kind=b.kind, text=re.sub(r"\s+", " ", b.text).strip(), level=b.level, page=b.page,
               footnote_refs=tuple(b.refs))

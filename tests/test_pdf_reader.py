@@ -381,3 +381,16 @@ def test_blocks_are_deterministic():
         again = pdf_to_document(pdf)
     assert again.blocks == read("IN12682.2.pdf").blocks
     assert all(isinstance(b, Block) for b in again.blocks)
+
+
+def test_full_report_authors_from_the_summary_box_once():
+    authors = [b.text for b in read("R48694.10.pdf").blocks if b.kind == "author"]
+    assert authors[:3] == [
+        "Emily G. Blevins, Coordinator, Specialist in Science and Technology Policy",
+        "Joe Angert, Research Assistant",
+        "Marcy E. Gallo, Analyst in Science and Technology Policy",
+    ]
+    assert len(authors) == len(set(authors))
+    # the summary box of RL34498 also holds a table: its "$32,200" cells are not authors
+    assert [b.text for b in read("RL34498.pdf").blocks if b.kind == "author"] == [
+        "Nicholas E. Buffie, Analyst in Public Finance", "Brendan McDermott, Analyst in Public Finance"]

@@ -614,31 +614,32 @@ def in_focus_author(lines: list[Line], i: int) -> tuple[int, str] | None:
 # the reader
 
 
-def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
-    """Read an opened ``pdfplumber.PDF`` into a ParsedDocument (blocks in reading order)."""
-    pages, tables = pdf_to_pages(pdf, max_pages)
-    hints = pages_to_hints(pages)
-    title = hints.get("title", "")
-    body_size, body_family = body_style(pages)
-    for page in pages:
-        drop_table_lines(page, body_size, body_family)
-    is_report = hints.get("product_type") == "Report"
+@dataclass
+class _Content:
+    """What survives page filtering: the body stream plus the parts read off special pages."""
 
-    vocabulary = lines_to_vocabulary([ln for page in pages for ln in page.lines])
-    footnotes: list[Footnote] = []
-    stream: list[Line] = []
-    summary_paras: list[Line] = []
-    author_texts: list[tuple[int, str]] = []   # (page, "Name, Role")
-    title_tops = {id(ln) for ln in first_page_title_lines(pages[0].lines)}
+    stream: list[Line] = field(default_factory=list)
+    summary: list[Line] = field(default_factory=list)
+    authors: list[tuple[int, str]] = field(default_factory=list)   # (page, "Name, Role")
+    footnotes: list[Footnote] = field(default_factory=list)
+
+
+def pages_to_content(pages: list[PageLines], hints: dict[str, str], body_size: float, body_family: str,
+                     vocabulary: frozenset[str]) -> _Content:
+    """Drop page furniture, split off footnotes, skip cover and contents pages, read the summary page."""
+    title = hints.get("title", "")
+    is_report = hints.get("product_type") == "Report"
+    title_ids = {id(ln) for ln in first_page_title_lines(pages[0].lines)}
+    content = _Content()
     in_toc = False
     for page in pages:
-        body, notes = split_footnote_lines(page, body_size, bool(footnotes))
-        footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)], footnotes,
-                                    vocabulary)
+        body, notes = split_footnote_lines(page, body_size, bool(content.footnotes))
+        footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)],
+                                    content.footnotes, vocabulary)
         body = [ln for ln in body if not is_noise(ln, page, body_size, title)]
         if page.number == 1:
-            # banner, title and date lines are identity, not content
-            body = [ln for ln in body if id(ln) not in title_tops and not text_to_iso_date(ln.text)
+            # banner, title and date lines are identity, not content; a report's page 1 is its cover
+            body = [ln for ln in body if id(ln) not in title_ids and not text_to_iso_date(ln.text)
                     and not (ln.text == "Legal Sidebar" and ln.top < 150)]
             if is_report:
                 continue
@@ -650,29 +651,17 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
             box_x = page.width * 0.7
             side = [ln for ln in body if ln.x0 >= box_x and ln.text.strip() != "SUMMARY"
                     and not text_to_iso_date(ln.text) and not REPORT_ID_RE.match(ln.text)]
-            author_texts.extend((page.number, a) for a in author_lines_to_authors(side))
+            content.authors.extend((page.number, a) for a in author_lines_to_authors(side))
             # the summary is set in the body face; a sans-serif table in the summary box is data
-            summary_paras.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1
-                                 and font_family(ln.fontname) == body_family)
+            content.summary.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1
+                                   and font_family(ln.fontname) == body_family)
             continue
-        stream.extend(body)
+        content.stream.extend(body)
+    return content
 
-    levels = sorted({ln.size for ln in stream if ln.bold and ln.size >= body_size - 0.6
-                     and ln.text.strip() not in ("Disclaimer", "Author Information")}, reverse=True)
-    builder = _Builder(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)}, vocabulary)
 
-    out: list[_Out] = []
-    if title:
-        first = first_page_title_lines(pages[0].lines)[0]
-        out.append(_Out("title", title, 0, 1, [], first, first))
-    if summary_paras:
-        builder.out.append(_Out("heading", "Summary", 1, summary_paras[0].page, [], summary_paras[0], summary_paras[0]))
-        builder.lines_to_blocks(summary_paras)
-        builder.prev = None
-    for page_no, text in author_texts:
-        builder.out.append(_Out("author", text, 0, page_no, [], None, None))
-
-    # Split the stream at the Author Information / Disclaimer headings.
+def stream_to_blocks(stream: list[Line], builder: _Builder, body_size: float) -> None:
+    """Body lines -> blocks, cutting at "Author Information" (authors) and "Disclaimer" (boilerplate)."""
     main: list[Line] = []
     i = 0
     while i < len(stream):
@@ -681,10 +670,9 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
         if key == "Disclaimer" and ln.size > body_size - 0.5 and ln.bold:
             builder.lines_to_blocks(main)
             main = []
-            rest = [x for x in stream[i + 1:]]
             text = ""
-            for x in rest:
-                text = join_line_texts(text, x.text, vocabulary)
+            for x in stream[i + 1:]:
+                text = join_line_texts(text, x.text, builder.vocabulary)
             builder.out.append(_Out("boilerplate", text, 0, ln.page, [], ln, ln))
             break
         if key == "Author Information" and ln.bold:
@@ -707,22 +695,53 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
         main.append(ln)
         i += 1
     builder.lines_to_blocks(main)
-    out.extend(builder.out)
 
-    # summary box and "Author Information" list the same people: keep the first mention
+
+def dedupe_authors(out: list[_Out]) -> list[_Out]:
+    """The summary box and "Author Information" list the same people: keep the first mention."""
     seen: set[str] = set()
-    deduped = []
+    kept = []
     for b in out:
         if b.kind == "author":
             if b.text in seen or not _has_role(b.text):
                 continue
             seen.add(b.text)
-        deduped.append(b)
-    out = deduped
+        kept.append(b)
+    return kept
+
+
+def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
+    """Read an opened ``pdfplumber.PDF`` into a ParsedDocument (blocks in reading order)."""
+    pages, tables = pdf_to_pages(pdf, max_pages)
+    hints = pages_to_hints(pages)
+    body_size, body_family = body_style(pages)
+    for page in pages:
+        drop_table_lines(page, body_size, body_family)
+    vocabulary = lines_to_vocabulary([ln for page in pages for ln in page.lines])
+    content = pages_to_content(pages, hints, body_size, body_family, vocabulary)
+
+    # heading levels by type size, largest first
+    levels = sorted({ln.size for ln in content.stream if ln.bold and ln.size >= body_size - 0.6
+                     and ln.text.strip() not in ("Disclaimer", "Author Information")}, reverse=True)
+    builder = _Builder(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)}, vocabulary)
+    out: list[_Out] = []
+    if hints.get("title"):
+        first = first_page_title_lines(pages[0].lines)[0]
+        out.append(_Out("title", hints["title"], 0, 1, [], first, first))
+    if content.summary:
+        first = content.summary[0]
+        builder.out.append(_Out("heading", "Summary", 1, first.page, [], first, first))
+        builder.lines_to_blocks(content.summary)
+        builder.prev = None
+    for page_no, text in content.authors:
+        builder.out.append(_Out("author", text, 0, page_no, [], None, None))
+    stream_to_blocks(content.stream, builder, body_size)
+    out.extend(builder.out)
+
     blocks = [
         Block(kind=b.kind, text=re.sub(r"\s+", " ", b.text).strip(), level=b.level, page=b.page,
               footnote_refs=tuple(b.refs))
-        for b in continue_broken_paragraphs(out, vocabulary) if b.text.strip()
+        for b in continue_broken_paragraphs(dedupe_authors(out), vocabulary) if b.text.strip()
     ]
     return ParsedDocument(
         source_format="pdf",
@@ -730,6 +749,6 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
         blocks=blocks,
         tables=tables,
         figures=builder.figures,
-        footnotes=footnotes,
+        footnotes=content.footnotes,
         hints=hints,
     )

@@ -267,6 +267,8 @@ def test_98_317_footnotes_are_numbered_and_out_of_the_body():
     # markers are removed from the prose, the sentence reads on
     assert "or a site related to the subject of the hearing). These latter hearings" in text
     assert "C ongressional" not in text and "Congressional committee hearings may be" in text
+    # a paragraph cut by the page break (and the footnotes between) reads on
+    assert "to the committee. A committee may also request reports of FBI background checks" in text
 
 
 def test_98_317_author_information():

@@ -197,6 +197,8 @@ def run(
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
     todo, outcomes = ingest_inputs(paths, settings, report)
     if todo:
+        # Largest first, so a long report does not start last and leave the other workers idle.
+        todo.sort(key=lambda item: -item[0].size)
         jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
         announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
         pool = start_pool(settings.workers, settings.spacy_model)

@@ -178,20 +178,26 @@ def words_to_lines(words: list[dict], page: int) -> list[Line]:
 def two_column_gutter(lines: list[Line], page_width: float) -> float | None:
     """The x of the gutter when the page is set in two columns (In Focus), else None.
 
-    Two-column means many lines start just right of the page middle and many lines end left of it.
+    Two-column means many wide lines start just right of the page middle and many end left of it.
     """
     mid = page_width / 2
-    right_starts = [ln for ln in lines if mid - 10 <= ln.x0 <= mid + 30 and ln.x1 - ln.x0 > 60]
-    left_only = [ln for ln in lines if ln.x0 < mid - 100 and ln.x1 < mid + 5 and ln.x1 - ln.x0 > 60]
+    # prose lines nearly fill a column (~240 pt on a letter page); table cells are narrower
+    wide = page_width / 4
+    right_starts = [ln for ln in lines if mid - 10 <= ln.x0 <= mid + 30 and ln.x1 - ln.x0 > wide]
+    left_only = [ln for ln in lines if ln.x0 < mid - 100 and ln.x1 < mid + 5 and ln.x1 - ln.x0 > wide]
     if len(right_starts) >= 5 and len(left_only) >= 5:
         return min(ln.x0 for ln in right_starts) - 3
     return None
 
 
-def lines_to_reading_order(lines: list[Line], page_width: float) -> list[Line]:
-    """Order lines column by column; full-width lines cut the page into bands read top to bottom."""
+def lines_to_reading_order(lines: list[Line], page_width: float, columns: bool = True) -> list[Line]:
+    """Order lines column by column; full-width lines cut the page into bands read top to bottom.
+
+    ``columns=False`` reads the page as one column (a one-column product whose table page happens
+    to look two-column).
+    """
     lines = sorted(lines, key=lambda ln: (ln.top, ln.x0))
-    gutter = two_column_gutter(lines, page_width)
+    gutter = two_column_gutter(lines, page_width) if columns else None
     if gutter is None:
         for ln in lines:
             ln.column = 0

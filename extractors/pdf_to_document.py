@@ -128,7 +128,9 @@ def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
         page.close()  # drop pdfplumber's per-page object cache: memory stays flat on long reports
         data_boxes = [bbox for bbox, table in regions if table is not None]
         tables.extend(table for _, table in regions if table is not None)
-        lines = lines_to_reading_order(words_to_lines(words, number), width)
+        # In Focus products are two-column from page 1; other products never switch to columns
+        lines = lines_to_reading_order(words_to_lines(words, number), width,
+                                       columns=number == 1 or any(ln.column for ln in pages[0].lines))
         pages.append(PageLines(number, height, width, lines, rule, data_boxes))
     if not any(p.lines for p in pages):
         raise ValueError("no text layer (scanned PDF?)")
@@ -434,7 +436,7 @@ class _Builder:
                 i = self.heading(lines, i)
                 continue
             if self.para is None and self.out and self.out[-1].kind == "source_note" \
-                    and not self.is_body_like(ln) and ln.page - self.out[-1].last.page <= 1:
+                    and not self.is_body_like(ln) and self.continues_note(self.out[-1].last, ln):
                 # lettered table notes ("a. ...", "b. ...") that run on below the Notes line or
                 # onto the next page belong to the note, not to the prose
                 self.out[-1].text = join_line_texts(self.out[-1].text, ln.text, self.vocabulary)
@@ -444,6 +446,12 @@ class _Builder:
             self.paragraph_line(ln)
             i += 1
         self.close_para()
+
+    def continues_note(self, last: Line, ln: Line) -> bool:
+        """Small type right under a note, or a lettered note ("c. ...") atop the next page."""
+        if self._same_box(last, ln, last.size):
+            return True
+        return ln.page == last.page + 1 and bool(re.match(r"^[a-z]\.\s", ln.text))
 
     def heading(self, lines: list[Line], i: int) -> int:
         first = lines[i]

@@ -396,3 +396,12 @@ def test_full_report_authors_from_the_summary_box_once():
     # the summary box of RL34498 also holds a table: its "$32,200" cells are not authors
     assert [b.text for b in read("RL34498.pdf").blocks if b.kind == "author"] == [
         "Nicholas E. Buffie, Analyst in Public Finance", "Brendan McDermott, Analyst in Public Finance"]
+
+
+def test_table_notes_stay_notes_on_a_one_column_table_page():
+    # IN12682 page 2 is a table whose cells could pass for two columns; the product is one-column
+    doc = read("IN12682.2.pdf")
+    notes = [b.text for b in doc.blocks if b.kind == "source_note"]
+    assert any(n.startswith("Notes: a. King Kalakaua was unable to deliver his speech") for n in notes)
+    assert "King Kalakaua was unable" not in paragraph_text(doc)
+    assert "April 3, 1952" not in paragraph_text(doc)

@@ -136,7 +136,13 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         if small and _ORDINAL_SUFFIX.match(w["text"]) and texts and texts[-1][-1:].isdigit():
             texts[-1] += w["text"]
             continue
-        texts.append(w["text"])
+        if kept and texts and w["x0"] - kept[-1]["x1"] < 0.8 and (
+                w["text"][0] in ",.;:)]”’" or texts[-1][-1] in "([“‘"):
+            # pdfplumber splits a word where the font changes (italic title, link, bold name):
+            # punctuation touching it belongs to it, "Villarreal" + "," -> "Villarreal,"
+            texts[-1] += w["text"]
+        else:
+            texts.append(w["text"])
         kept.append(w)
     if not kept:  # a line made only of small text (e.g. a footnote number alone)
         kept = words
@@ -144,13 +150,14 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         lead_marker = None
     bold_chars = sum(len(w["text"]) for w in kept if is_bold_font(w["fontname"]))
     total_chars = sum(len(w["text"]) for w in kept) or 1
-    prefix: list[str] = []
-    for w, t in zip(kept, texts):
+    prefix_chars = 0
+    for w in kept:
         if not is_bold_font(w["fontname"]):
             break
-        prefix.append(t)
+        prefix_chars += len(w["text"]) + 1
+    text = " ".join(texts)
     return Line(
-        text=" ".join(texts),
+        text=text,
         x0=min(w["x0"] for w in kept),
         x1=max(w["x1"] for w in kept),
         top=min(w["top"] for w in kept),
@@ -161,9 +168,19 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         page=page,
         refs=tuple(refs),
         lead_marker=lead_marker,
-        bold_prefix=" ".join(prefix),
+        bold_prefix=_text_prefix(text, prefix_chars),
         words=kept,
     )
+
+
+def _text_prefix(text: str, chars: int) -> str:
+    """The start of ``text`` covering about ``chars`` characters of words, cut at a word end."""
+    if chars <= 0:
+        return ""
+    cut = text[:chars].rstrip()
+    if len(cut) < len(text) and not text[len(cut):len(cut) + 1].isspace():
+        cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return cut
 
 
 def words_to_lines(words: list[dict], page: int) -> list[Line]:

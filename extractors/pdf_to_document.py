@@ -604,8 +604,9 @@ def _author_text(name: list[str], role: list[str]) -> str:
 def in_focus_author(lines: list[Line], i: int) -> tuple[int, str] | None:
     """In Focus closing author line: bold "Name" then ", Role" (role may wrap to the next line)."""
     ln = lines[i]
-    rest = ln.text[len(ln.bold_prefix):].strip() if ln.bold_prefix else ""
-    if not ln.bold_prefix or not rest.startswith(","):
+    name = ln.bold_prefix.rstrip(", ").strip()
+    rest = ln.text[len(name):].strip() if name and ln.text.startswith(name) else ""
+    if not rest.startswith(","):
         return None
     role = rest.lstrip(", ")
     if not ROLE_RE.match(role):
@@ -615,7 +616,7 @@ def in_focus_author(lines: list[Line], i: int) -> tuple[int, str] | None:
             and lines[j].page == ln.page and 0 < lines[j].top - lines[j - 1].top < 1.5 * ln.size:
         role = join_line_texts(role, lines[j].text)
         j += 1
-    return j, f"{ln.bold_prefix.strip().rstrip(',').strip()}, {role}"
+    return j, f"{name}, {role}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -348,7 +348,7 @@ def test_superscript_marker_and_drop_cap_on_a_real_page():
     assert lines[1].text.startswith("Congressional committee hearings may be broadly classified")
     marked = next(ln for ln in lines if "These latter hearings" in ln.text)
     assert marked.refs == ("1",)
-    assert marked.text.endswith("field hearings .")
+    assert marked.text.endswith("referred to as field hearings.")   # italic words glued to their period
     # footnote text lines start with their raised number
     assert [ln.lead_marker for ln in lines if ln.lead_marker] == ["1", "2", "3", "4"]
 

@@ -116,7 +116,7 @@ def drop_table_lines(page: PageLines, body_size: float, body_family: str) -> Non
 def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
     n = len(pdf.pages)
     if n > max_pages:
-        raise ValueError(f"too many pages ({n} > max_pages)")
+        raise ValueError(f"too many pages ({n} > {max_pages})")
     page_to_tables = _table_finder()
     pages: list[PageLines] = []
     tables: list[RawTable] = []

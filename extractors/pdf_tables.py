@@ -609,13 +609,17 @@ def page_has_candidates(page) -> bool:
     return "Table" in text or "Figure" in text or "continued" in text
 
 
-def page_to_tables(page) -> list[tuple[BBox, RawTable | None]]:
-    """Every table region on the page with its RawTable, and every figure region with None."""
+def page_to_tables(page, words: list[dict] | None = None) -> list[tuple[BBox, RawTable | None]]:
+    """Every table region on the page with its RawTable, and every figure region with None.
+
+    ``words`` are the page's ``extract_words(extra_attrs=["fontname", "size"])`` when the caller
+    already has them (the PDF reader does): extracting words is most of a page's cost."""
     rule_rows = page_to_rule_rows(page)
     split_rules = [r for r in rule_rows if len(r.segments) >= 2]
     if not split_rules and not page_has_candidates(page):
         return []
-    words = page.extract_words(extra_attrs=["fontname", "size"])
+    if words is None:
+        words = page.extract_words(extra_attrs=["fontname", "size"])
     lines = words_to_page_lines(words, page.width, page.height)
     regions: list[tuple[BBox, RawTable | None]] = []
     continued = continued_region(lines, rule_rows, page.page_number, page.height)

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from extractors.document import Block, FigureRef, Footnote, ParsedDocument, RawTable
 from extractors.pdf_layout import Line, lines_to_reading_order, words_to_lines
+from extractors.pdf_tables import merge_continued_tables, page_to_tables
 
 IDENTITY_RE = re.compile(
     r"\b([A-Z]{1,3}\d{4,5}|\d{2,3}-\d{3,4})\s*·\s*VERSION\s+(\d+)\s*·\s*(NEW|UPDATED)\b"
@@ -62,15 +63,6 @@ class PageLines:
     lines: list[Line]                          # reading order, noise removed later
     footnote_top: float | None = None          # top of the footnote rule, if any
     data_boxes: list = field(default_factory=list)  # bboxes of tables pdf_tables parsed
-
-
-def _table_finder():
-    """``pdf_tables.page_to_tables`` when that module exists (another engineer owns it)."""
-    try:
-        from extractors.pdf_tables import page_to_tables
-    except ImportError:
-        return None
-    return page_to_tables
 
 
 def rects_to_footnote_rule(rects: list[dict], page_width: float, page_height: float) -> float | None:
@@ -117,12 +109,11 @@ def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
     n = len(pdf.pages)
     if n > max_pages:
         raise ValueError(f"too many pages ({n} > {max_pages})")
-    page_to_tables = _table_finder()
     pages: list[PageLines] = []
     tables: list[RawTable] = []
     for number, page in enumerate(pdf.pages, 1):
         words = page.extract_words(extra_attrs=["size", "fontname"])
-        regions = page_to_tables(page) if page_to_tables and words else []
+        regions = page_to_tables(page, words) if words else []
         rule = rects_to_footnote_rule(page.rects, page.width, page.height)
         width, height = page.width, page.height
         page.close()  # drop pdfplumber's per-page object cache: memory stays flat on long reports
@@ -134,7 +125,7 @@ def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
         pages.append(PageLines(number, height, width, lines, rule, data_boxes))
     if not any(p.lines for p in pages):
         raise ValueError("no text layer (scanned PDF?)")
-    return pages, tables
+    return pages, merge_continued_tables(tables)
 
 
 # ---------------------------------------------------------------------------------------------

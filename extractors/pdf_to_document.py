@@ -22,17 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from extractors.document import Block, FigureRef, Footnote, ParsedDocument, RawTable
+from extractors.identity import FOOTER_IDENTITY_RE, MONTHS
 from extractors.pdf_layout import Line, lines_to_reading_order, words_to_lines
 from extractors.pdf_tables import merge_continued_tables, page_to_tables
 
-IDENTITY_RE = re.compile(
-    r"\b([A-Z]{1,3}\d{4,5}|\d{2,3}-\d{3,4})\s*·\s*VERSION\s+(\d+)\s*·\s*(NEW|UPDATED)\b"
-)
-REPORT_ID_RE = re.compile(r"^(?:IF|IN|LSB|RL|RS|R)\d{4,5}$|^\d{2,3}-\d{3,4}$")
-DATE_RE = re.compile(
-    r"^(?:Updated\s+)?((?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\s+\d{1,2},\s+\d{4})$"
-)
+# A cover-page line that is only a report number ("R48694", "98-317") is identity, not content.
+REPORT_NUMBER_LINE_RE = re.compile(r"^(?:[A-Z]{1,3}\d{4,5}|\d{2,3}-\d{3,4})$")
+DATE_LINE_RE = re.compile(rf"^(?:Updated\s+)?((?:{MONTHS})\s+\d{{1,2}},\s+\d{{4}})$")
 CAPTION_RE = re.compile(r"^(Figure|Table)\s+[A-Z]?-?\d+\.\s")
 SOURCE_RE = re.compile(r"^(Sources?|Notes?)\s*:")
 TOC_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
@@ -133,7 +129,7 @@ def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
 
 
 def text_to_iso_date(text: str) -> str | None:
-    m = DATE_RE.match(text.strip())
+    m = DATE_LINE_RE.match(text.strip())
     if not m:
         return None
     return datetime.strptime(m.group(1), "%B %d, %Y").date().isoformat()
@@ -143,7 +139,7 @@ def pages_to_hints(pages: list[PageLines]) -> dict[str, str]:
     hints: dict[str, str] = {}
     for page in pages:
         for ln in page.lines:
-            m = IDENTITY_RE.search(ln.text)
+            m = FOOTER_IDENTITY_RE.search(ln.text)
             if m:
                 hints.update(report_id=m.group(1), version=m.group(2), status=m.group(3))
     first = pages[0].lines
@@ -212,9 +208,9 @@ def font_family(fontname: str) -> str:
 
 def is_noise(ln: Line, page: PageLines, body_size: float, title: str) -> bool:
     text = ln.text.strip()
-    if "crsreports.congress.gov" in text or IDENTITY_RE.search(text):
+    if "crsreports.congress.gov" in text or FOOTER_IDENTITY_RE.search(text):
         return True
-    if PAGE_NOISE_RE.match(text) or REPORT_ID_RE.match(text):
+    if PAGE_NOISE_RE.match(text) or REPORT_NUMBER_LINE_RE.match(text):
         return True
     # running header: small type in the top margin (the title repeated)
     if ln.top < 55 and (ln.size < body_size or text == title):
@@ -650,7 +646,7 @@ def pages_to_content(pages: list[PageLines], hints: dict[str, str], body_size: f
         if is_report and any(ln.text.strip() == "SUMMARY" for ln in body):
             box_x = page.width * 0.7
             side = [ln for ln in body if ln.x0 >= box_x and ln.text.strip() != "SUMMARY"
-                    and not text_to_iso_date(ln.text) and not REPORT_ID_RE.match(ln.text)]
+                    and not text_to_iso_date(ln.text) and not REPORT_NUMBER_LINE_RE.match(ln.text)]
             content.authors.extend((page.number, a) for a in author_lines_to_authors(side))
             # the summary is set in the body face; a sans-serif table in the summary box is data
             content.summary.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1

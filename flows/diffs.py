@@ -19,7 +19,8 @@ import pandas as pd
 from extractors.diff_match import EditionData, editions_to_changes, frame_to_records, word_diff_excerpt
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
-from flows.publish import catalog_frame, check_path_part, file_sha256, read_manifest
+from flows.publish import catalog_frame, check_path_part, read_manifest
+from flows.raw_store import file_sha256
 from schemas import DATASETS
 from schemas import changes as changes_schema
 

@@ -5,7 +5,6 @@ step; a published folder is never modified. The catalog is rebuilt from the mani
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ import pandas as pd
 from extractors.identity import is_valid_report_id
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
+from flows.raw_store import file_sha256
 from schemas import DATASETS, SCHEMA_VERSION, dataset_module
 
 CATALOG_COLUMNS = [
@@ -47,14 +47,6 @@ def check_path_part(value: str, what: str) -> str:
 
 def edition_dir(processed: Path, report_id: str, edition: str) -> Path:
     return processed / check_path_part(report_id, "report id") / check_path_part(edition, "edition")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_manifest(folder: Path) -> dict | None:

@@ -32,6 +32,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks so large files never sit in memory whole."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def object_path(raw_dir: Path, sha: str) -> Path:
     return raw_dir / OBJECTS / sha[:2] / sha
 

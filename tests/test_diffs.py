@@ -26,7 +26,7 @@ from extractors.diff_match import (
 )
 from flows.cli import cli
 from flows.diffs import diff_after_publish, diff_editions, diff_flow, publish_diff
-from flows.publish import file_sha256
+from flows.raw_store import file_sha256
 from schemas import changes as changes_schema
 from tests.corpus_paths import HTML_PATH, PDF_DIR, SEED_PATH
 

@@ -6,7 +6,6 @@ unchanged inbox reads no file contents.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -26,14 +25,6 @@ def inbox_files(inbox: Path) -> list[Path]:
     )
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_hash_cache(raw_dir: Path) -> dict:
     path = raw_dir / HASH_CACHE
     try:
@@ -48,7 +39,7 @@ def cached_sha256(path: Path, cache: dict) -> str:
     entry = cache.get(key)
     if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
         return entry[2]
-    sha = file_sha256(path)
+    sha = raw_store.file_sha256(path)
     cache[key] = [stat.st_size, stat.st_mtime_ns, sha]
     return sha
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import flows.prefect_env  # noqa: F401
+from flows.workers import proportional_set_size_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("parse", "reading_order", "ner", "other_extractors", "tables", "validation")
@@ -86,8 +87,10 @@ def pipeline_run(pdfs: list[Path], workers: int) -> dict:
         work = sum(o.seconds for o in summary.outcomes)
         pages = sum(o.pages for o in summary.outcomes)
         worker_rss: dict[int, float] = {}
+        worker_pss: dict[int, float] = {}
         for o in summary.outcomes:
             worker_rss[o.worker_pid] = max(worker_rss.get(o.worker_pid, 0.0), o.worker_peak_rss_mb)
+            worker_pss[o.worker_pid] = max(worker_pss.get(o.worker_pid, 0.0), o.worker_pss_mb)
         return {
             "wall_s": wall,
             "pages": pages,
@@ -95,6 +98,8 @@ def pipeline_run(pdfs: list[Path], workers: int) -> dict:
             "stage_s": stages,
             "write_and_prefect_s": max(wall - work / workers, 0.0),
             "worker_peak_rss_mb": sorted(worker_rss.values()),
+            "worker_max_pss_mb": sorted(worker_pss.values()),
+            "parent_pss_mb": proportional_set_size_mb(),
         }
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -175,6 +180,8 @@ def main() -> None:
             "cpu_loop_2_process_scaling_ceiling": scaling_ceiling,
             "worker_peak_rss_mb": many[-1]["worker_peak_rss_mb"],
             "total_peak_rss_mb": sum(many[-1]["worker_peak_rss_mb"]) + resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # PSS counts the model pages the workers share with the parent once, as the kernel does
+            "total_pss_mb": sum(many[-1]["worker_max_pss_mb"]) + many[-1]["parent_pss_mb"],
         },
         "parent_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "noop_rerun_s": noop_rerun_seconds(pdfs),
@@ -202,7 +209,8 @@ def print_table(r: dict, workers: int) -> None:
     rows += [
         ("  write + Prefect overhead (1 worker, s)", f"{one['write_and_prefect_s']:.2f}"),
         ("peak RSS per worker (MB)", ", ".join(f"{m:.0f}" for m in many["worker_peak_rss_mb"])),
-        (f"peak RSS total, {workers} workers + parent (MB)", f"{many['total_peak_rss_mb']:.0f}"),
+        (f"peak RSS total, {workers} workers + parent (MB)", f"{many['total_peak_rss_mb']:.0f} (shared model pages counted in each)"),
+        (f"memory total as PSS, {workers} workers + parent (MB, target < 1500)", f"{many['total_pss_mb']:.0f}"),
         ("no-op re-run, cold process (s, target < 5)", f"{r['noop_rerun_s']:.2f}"),
         ("no-op poll, cold process (s, target < 5)", "n/a" if r["noop_poll_s"] is None else f"{r['noop_poll_s']:.2f}"),
     ]

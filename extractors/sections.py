@@ -52,7 +52,11 @@ def blocks_to_sections(blocks: list[Block]) -> list[Section]:
     if boilerplate_parts:
         first = boilerplate_parts[0]
         texts = [b.text for b in boilerplate_parts]
-        title = "Disclaimer" if texts[0].lower().rstrip(":").startswith("disclaimer") else "Boilerplate"
+        # PDFs print the Disclaimer heading apart from its text; the text's opening is the same everywhere
+        is_disclaimer = texts[0].lower().rstrip(":").startswith("disclaimer") or any(
+            t.startswith("This document was prepared by the Congressional Research Service") for t in texts
+        )
+        title = "Disclaimer" if is_disclaimer else "Boilerplate"
         body = [t for t in texts if t.lower().rstrip(":").strip() != "disclaimer"]
         body = [t[len("disclaimer:"):].strip() if t.lower().startswith("disclaimer:") else t for t in body]
         order = len(sections) + 1

@@ -31,6 +31,7 @@ class Outcome:
     stage_seconds: dict = field(default_factory=dict)
     worker_pid: int = 0
     worker_peak_rss_mb: float = 0.0
+    worker_pss_mb: float = 0.0
     diff: str = ""             # the diff folder published against the previous edition, if any
 
 
@@ -108,12 +109,15 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
     if not result.ok:
         if result.validation_report is not None:
             write_validation_report(settings.processed_dir, name, result.validation_report)
-        return Outcome(name, "failed", result.reason, seconds=seconds, worker_pid=result.worker_pid, worker_peak_rss_mb=result.worker_peak_rss_mb)
+        return Outcome(
+            name, "failed", result.reason, seconds=seconds, worker_pid=result.worker_pid,
+            worker_peak_rss_mb=result.worker_peak_rss_mb, worker_pss_mb=result.worker_pss_mb,
+        )
     extracted = result.extracted
     published = publish_edition(settings.processed_dir, extracted, force=settings.force)
     return Outcome(
         name, published.status, "", published.report_id, published.edition, seconds, extracted.pages, extracted.seconds,
-        result.worker_pid, result.worker_peak_rss_mb,
+        result.worker_pid, result.worker_peak_rss_mb, result.worker_pss_mb,
     )
 
 

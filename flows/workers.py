@@ -38,6 +38,7 @@ class JobResult:
     validation_report: object | None = None
     worker_pid: int = 0
     worker_peak_rss_mb: float = 0.0
+    worker_pss_mb: float = 0.0
 
 
 class DocumentTimeout(Exception):
@@ -53,7 +54,21 @@ def extract_job(job: Job) -> JobResult:
     result.worker_pid = os.getpid()
     # ru_maxrss is in KiB on Linux: the peak of this worker process so far
     result.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.worker_pss_mb = proportional_set_size_mb()
     return result
+
+
+def proportional_set_size_mb(pid: str = "self") -> float:
+    """Memory this process really costs: pages shared with the parent (the forked spaCy model)
+    count once across processes, unlike RSS which counts them in every worker."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _extract_job(job: Job) -> JobResult:

@@ -405,3 +405,17 @@ def test_table_notes_stay_notes_on_a_one_column_table_page():
     assert any(n.startswith("Notes: a. King Kalakaua was unable to deliver his speech") for n in notes)
     assert "King Kalakaua was unable" not in paragraph_text(doc)
     assert "April 3, 1952" not in paragraph_text(doc)
+
+
+def test_pdf_disclaimer_becomes_one_flagged_disclaimer_section():
+    import pdfplumber
+
+    from extractors.pdf_to_document import pdf_to_document
+    from extractors.sections import blocks_to_sections
+
+    with pdfplumber.open(PDF_DIR / "98-317.22.pdf") as pdf:
+        sections = blocks_to_sections(pdf_to_document(pdf).blocks)
+    flagged = [s for s in sections if s.boilerplate]
+    assert [s.heading for s in flagged] == ["Disclaimer"]
+    assert flagged[0].text.startswith("This document was prepared by the Congressional Research Service")
+    assert not any("prepared by the Congressional Research Service" in s.text for s in sections if not s.boilerplate)

@@ -41,8 +41,8 @@ class JobResult:
     worker_pss_mb: float = 0.0
 
 
-class DocumentTimeout(Exception):
-    pass
+class DocumentTimeout(BaseException):
+    """A BaseException so that parsers' broad ``except Exception`` cannot swallow the time limit."""
 
 
 def _raise_timeout(signum, frame):

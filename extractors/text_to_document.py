@@ -130,6 +130,7 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
     blocks = doc.blocks
     hash_levels = sorted({len(m["hashes"]) for p in paragraphs if (m := ATX_HEADING_RE.match(p))})
     pending_caption: str | None = None
+    pending_units: str | None = None
     in_boilerplate = False
     skipping_toc = False
     for index, raw in enumerate(paragraphs):
@@ -175,24 +176,34 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             if iso:
                 doc.hints.setdefault("date", iso)
             continue
+        lines = paragraph.split("\n")
+        caption = CAPTION_RE.match(lines[0])
+        if caption and lines[0].lstrip().startswith("|"):
+            # Web markdown boxes a caption with its figure: "| Figure 1. ...", units, "|", "| Source: ...".
+            pending_caption = strip_inline_markup(caption["caption"])
+            blocks.append(Block("caption", pending_caption))
+            rest = lines[1:]
+            if is_table_paragraph("\n".join(rest)) and (table := table_paragraph_to_table("\n".join(rest), pending_caption)):
+                doc.tables.append(table)
+            else:
+                doc.figures.append(FigureRef(pending_caption, boxed_source_note(rest)))
+            pending_caption = None
+            continue
         if is_table_paragraph(paragraph):
             table = table_paragraph_to_table(paragraph, pending_caption)
             if isinstance(table, RawTable):
+                if pending_units and not table.units_note:
+                    table = RawTable(**{**table.__dict__, "units_note": pending_units})
                 doc.tables.append(table)
             elif pending_caption:
                 doc.figures.append(FigureRef(pending_caption))
-            pending_caption = None
+            pending_caption = pending_units = None
             continue
-        caption = CAPTION_RE.match(paragraph.split("\n")[0])
         if caption:
-            pending_caption = strip_inline_markup(caption["caption"])
+            # A caption may wrap onto a second line ("Table 1. ... Funding,\nFY2024-FY2026 Request").
+            pending_caption = strip_inline_markup(" ".join(line.strip() for line in lines))
+            pending_units = None
             blocks.append(Block("caption", pending_caption))
-            rest = paragraph.split("\n")[1:]
-            units = [strip_inline_markup(r) for r in rest if r.strip().strip("|").strip()]
-            if units and not units[0].lower().startswith("source"):
-                # "| Figure 1. ...\nCurrent U.S. $ in billions\n|" is a chart placeholder in web markdown.
-                doc.figures.append(FigureRef(pending_caption))
-                pending_caption = None
             continue
         source = SOURCE_RE.match(paragraph.lstrip("| "))
         if source:
@@ -207,8 +218,9 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
                 suffix = ", Coordinator" if match["coord"] else ""
                 blocks.append(Block("author", f"{name}{suffix}, {match['role'].strip()}"))
             continue
-        if pending_caption and plain.lower().startswith(("current", "u.s. $", "(")) and len(plain) < 80:
-            continue  # a units line under a caption; the table itself carries it
+        if pending_caption and plain.lower().startswith(("current", "u.s. $", "(", "in ")) and len(plain) < 80:
+            pending_units = plain  # a units line between a caption and its table
+            continue
         if doc.source_format == "markdown" and is_bare_heading(paragraph) and index + 1 < len(paragraphs):
             blocks.append(Block("heading", plain, level=1))
             continue
@@ -226,6 +238,14 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             else:
                 blocks.append(Block("paragraph", text))
     return doc
+
+
+def boxed_source_note(lines: list[str]) -> str | None:
+    for line in lines:
+        match = SOURCE_RE.match(line.strip().lstrip("| "))
+        if match and (match["key"] or match["key2"]).startswith("Source"):
+            return strip_inline_markup(match["text"] if match["text"] is not None else match["text2"])
+    return None
 
 
 def list_items(paragraph: str) -> list[str]:

@@ -74,3 +74,18 @@ def test_markdown_rendering_keeps_navigation_and_toc_out_of_sections():
     assert [f.number for f in doc.footnotes][:3] == ["1", "2", "3"]
     authors = blocks_to_authors(doc.blocks, doc.hints.get("authors"))
     assert [a["name"] for a in authors] == ["Drew C. Aherne", "Megan S. Lynch"]
+
+
+def test_web_markdown_figure_boxes_and_wrapped_captions():
+    """IF11175's chart is a boxed placeholder (a figure, not a table); R48694's Table 1 caption wraps
+    onto a second line and its units line sits between caption and table."""
+    chart = text_to_document(decode_text(next(MARKDOWN_DIR.glob("IF11175v11-*.md")).read_bytes()))
+    assert chart.tables == []
+    assert [f.caption for f in chart.figures] == ["Figure 1. U.S.-Mexico Goods Trade 2006-2025"]
+    assert chart.figures[0].source_note.startswith("U.S. Census Bureau")
+    report = text_to_document(decode_text(next(MARKDOWN_DIR.glob("R48694v10-*.md")).read_bytes()))
+    first = report.tables[0]
+    assert first.caption == "Table 1. Federal Research and Development (R&D) Funding, FY2024-FY2026 Request"
+    assert first.units_note == "(budget authority, in millions of current dollars)"
+    headings = [s.heading for s in blocks_to_sections(report.blocks)]
+    assert not any(h.startswith(("FY2024-FY2026 Request", "(budget authority")) for h in headings)

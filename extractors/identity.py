@@ -15,7 +15,7 @@ FOOTER_IDENTITY_RE = re.compile(
     r"(?P<report_id>(?:[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?))\s*·\s*VERSION\s+(?P<version>\d+)\s*·\s*(?P<status>[A-Z]+)"
 )
 FILENAME_ID_RE = re.compile(
-    r"^(?P<report_id>[A-Z]{1,3}\d{3,6}|\d{2}-?\d{3,4})(?:[._]?v?(?P<version>\d{1,3}))?(?=[-_.]|$)", re.I
+    r"^(?P<report_id>[A-Z]{1,3}\d{3,6}|\d{2}-?\d{3,4})(?:(?:\.|v)(?P<version>[1-9]\d{0,2}))?(?=[-_.]|$)", re.I
 )
 PRODUCT_TYPES = {
     "IF": "In Focus",

@@ -196,6 +196,13 @@ def body_style(pages: list[PageLines]) -> tuple[float, str]:
                 continue
             sizes[ln.size] += len(ln.text)
             fonts[(ln.size, font_family(ln.fontname))] += len(ln.text)
+    if not sizes:  # a page of only narrow lines (a photo page with a caption): take every line
+        for page in pages:
+            for ln in page.lines:
+                sizes[ln.size] += len(ln.text)
+                fonts[(ln.size, font_family(ln.fontname))] += len(ln.text)
+    if not sizes:
+        raise ValueError("no text layer (scanned PDF?)")
     size = sizes.most_common(1)[0][0]
     family = max((f for f in fonts if f[0] == size), key=lambda f: fonts[f])[1]
     return size, family

@@ -63,8 +63,20 @@ def pdf_bytes_to_document(data: bytes, name: str, max_pages: int) -> ParsedDocum
         if isinstance(cause, (PDFEncryptionError, PDFPasswordIncorrect)):
             raise BadInputError(name, "encrypted PDF: save an unencrypted copy and try again") from None
         raise BadInputError(name, f"corrupt or truncated PDF ({type(cause).__name__})") from None
-    except Exception as exc:  # pdfminer raises many types on damaged files
+    except Exception as exc:
+        if not raised_by_pdf_parser(exc):
+            raise  # our own bug: reported as an internal error with its place, never blamed on the file
         raise BadInputError(name, f"corrupt or truncated PDF ({type(exc).__name__}: {exc})"[:200]) from None
+
+
+def raised_by_pdf_parser(exc: BaseException) -> bool:
+    """pdfminer raises many exception types on damaged files; tell them from bugs of ours."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return last is not None and any(part in last for part in ("/pdfminer/", "/pdfplumber/", "/PIL/"))
 
 
 def bytes_to_document(data: bytes, name: str, max_pages: int) -> ParsedDocument:

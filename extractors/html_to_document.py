@@ -11,10 +11,10 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from extractors.document import Block, FigureRef, ParsedDocument, RawTable
-from extractors.identity import US_DATE_RE, us_date_to_iso
+from extractors.identity import REPORT_NUMBER, US_DATE_RE, us_date_to_iso
 
 IDENTITY_LINE_RE = re.compile(
-    r"^(?:(?P<status>Updated|New)\s+)?(?P<date>[A-Z][a-z]+ \d{1,2}, \d{4})\s*\((?P<report_id>[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?)\)$"
+    rf"^(?:(?P<status>Updated|New)\s+)?(?P<date>[A-Z][a-z]+ \d{{1,2}}, \d{{4}})\s*\((?P<report_id>{REPORT_NUMBER})\)$"
 )
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 # CRS product numbers: IF10199, R48694, RL34498, RS22331, IN12614, LSB11418, 98-317, 98-317A.
-REPORT_ID_RE = re.compile(r"^(?:[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?)$")
+REPORT_NUMBER = r"(?:[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?)"
+REPORT_ID_RE = re.compile(rf"^{REPORT_NUMBER}$")
 FOOTER_IDENTITY_RE = re.compile(
-    r"(?P<report_id>(?:[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?))\s*·\s*VERSION\s+(?P<version>\d+)\s*·\s*(?P<status>[A-Z]+)"
+    rf"(?P<report_id>{REPORT_NUMBER})\s*·\s*VERSION\s+(?P<version>\d+)\s*·\s*(?P<status>[A-Z]+)"
 )
 FILENAME_ID_RE = re.compile(
     r"^(?P<report_id>[A-Z]{1,3}\d{3,6}|\d{2}-?\d{3,4})(?:(?:\.|v)(?P<version>[1-9]\d{0,2}))?(?=[-_.]|$)", re.I

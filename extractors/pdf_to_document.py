@@ -19,10 +19,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from extractors.document import Block, FigureRef, Footnote, ParsedDocument, RawTable
-from extractors.identity import FOOTER_IDENTITY_RE, MONTHS
+from extractors.identity import FOOTER_IDENTITY_RE, MONTHS, us_date_to_iso
 from extractors.pdf_layout import Line, lines_to_reading_order, words_to_lines
 from extractors.pdf_tables import merge_continued_tables, page_to_tables
 
@@ -130,9 +129,7 @@ def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:
 
 def text_to_iso_date(text: str) -> str | None:
     m = DATE_LINE_RE.match(text.strip())
-    if not m:
-        return None
-    return datetime.strptime(m.group(1), "%B %d, %Y").date().isoformat()
+    return us_date_to_iso(m.group(1)) if m else None
 
 
 def pages_to_hints(pages: list[PageLines]) -> dict[str, str]:

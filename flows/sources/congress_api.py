@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from extractors.identity import is_valid_report_id
 from flows import raw_store
 from flows.raw_store import OBJECTS
 from flows.sources import Failure, Found
@@ -25,7 +26,6 @@ SOURCE = "congress_api"
 # A dot name: raw_store.inbox_files treats any other file under raw/ as a document to ingest.
 STATE = ".congress_api_state.json"
 API_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-REPORT_NUMBER_RE = re.compile(r"^(?:[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?)$")
 WINDOW_OVERLAP = timedelta(hours=1)   # updates stamped just before the last pass ended are not lost
 MAX_PAGES = 200                        # 50,000 items: a window that large is a configuration mistake
 
@@ -136,7 +136,7 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
         todo[entry["report_id"]] = entry
     for item in listed:
         report_id = str(item.get("id", "")).upper()
-        if not REPORT_NUMBER_RE.match(report_id) or (wanted and report_id not in wanted):
+        if not is_valid_report_id(report_id) or (wanted and report_id not in wanted):
             continue
         if seen.get(report_id) == item.get("updateDate") and report_id not in todo:
             continue

@@ -9,46 +9,41 @@ from pathlib import Path
 
 import click
 
+from flows.cli_common import DATA_DIR_OPTION, echo_outcome, existing_data_dir, settings_from, summary_line
 from flows.errors import CrsdataError
-from flows.settings import Settings, default_data_dir
-
-DATA_DIR_OPTION = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder holding raw/ and processed/ (default: $CRSDATA_HOME or the current folder).",
-)
 
 
-def settings_from(data_dir: Path | None, **kwargs) -> Settings:
-    try:
-        return Settings(data_dir=data_dir or default_data_dir(), **kwargs)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+class CrsdataGroup(click.Group):
+    """The one place where errors become output: a typed error (flows.errors) or a usage mistake is
+    one `Error: ...` line on stderr and a non-zero exit, never a traceback or a usage screen."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CrsdataError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            click.echo(f"Error: {exc.format_message()} (see --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Interrupted: what was published before the stop stays published.", err=True)
+            sys.exit(130)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
 
 
-def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CrsdataGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="crsdata")
 def cli() -> None:
     """crsdata: Congressional Research Service reports in, clean versioned datasets out."""
-
-
-def echo_outcome(outcome) -> None:
-    if outcome.status == "failed":
-        click.echo(f"Error: {outcome.name}: {outcome.reason}", err=True)
-        return
-    where = f"{outcome.report_id}/{outcome.edition}" if outcome.report_id else ""
-    timing = f" ({outcome.pages} p, {outcome.seconds:.1f} s)" if outcome.seconds else ""
-    click.echo(f"{outcome.status:>11}  {outcome.name}  {where}{timing}".rstrip())
-    if outcome.diff:
-        click.echo(f"{'diff':>11}  {outcome.diff}")
-    if outcome.reason:
-        click.echo(f"{'warning':>11}  {outcome.reason}", err=True)
 
 
 @cli.command()
@@ -72,24 +67,23 @@ def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_
       crsdata run raw/samples --data-dir .
       crsdata run report.txt --report-id IF10199
     """
+    from flows.processes import sigterm_as_keyboard_interrupt
     from flows.run_flow import run as run_documents
 
     if report_id is not None:
         from extractors.identity import is_valid_report_id, normalize_report_id
 
         if not is_valid_report_id(normalize_report_id(report_id)):
-            fail(f"{report_id}: invalid report number (expected e.g. IF10199, R48694, 98-317)")
+            raise CrsdataError(report_id, "invalid report number (expected e.g. IF10199, R48694, 98-317)")
         report_id = normalize_report_id(report_id)
     settings = settings_from(
         data_dir, workers=workers, force=force, max_pages=max_pages, max_bytes=max_bytes, timeout_seconds=timeout_seconds,
         **({"spacy_model": spacy_model} if spacy_model else {}),
     )
-    try:
-        summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome, announce=click.echo)
-    except CrsdataError as exc:
-        fail(str(exc))
-    counts = ", ".join(f"{summary.count(s)} {s}" for s in ("published", "republished", "unchanged", "failed") if summary.count(s) or s != "republished")
-    click.echo(f"Summary: {counts} in {summary.seconds:.1f} s")
+    sigterm_as_keyboard_interrupt()
+    summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome, announce=click.echo)
+    counts = {s: summary.count(s) for s in ("published", "republished", "unchanged", "failed")}
+    click.echo(summary_line(counts, summary.seconds))
     if not summary.outcomes:
         click.echo("Nothing to do: no documents given and nothing new under raw/.")
     for outcome in summary.failed:
@@ -110,9 +104,9 @@ def catalog(data_dir, fmt):
     """
     from flows.publish import catalog_frame
 
-    settings = settings_from(data_dir)
-    frame = catalog_frame(settings.processed_dir) if settings.processed_dir.exists() else None
-    if frame is None or frame.empty:
+    settings = existing_data_dir(data_dir)
+    frame = catalog_frame(settings.processed_dir)
+    if frame.empty:
         click.echo("No published editions yet: run 'crsdata run' first.")
         return
     shown = frame[["report_id", "edition", "date", "title", "rows", "path"]]
@@ -140,23 +134,20 @@ def export(report_id, data_dir, edition, datasets, fmt, target):
     """
     from flows.publish import export_edition
 
-    settings = settings_from(data_dir)
-    try:
-        copied = export_edition(settings.processed_dir, report_id, edition, list(datasets), fmt, target)
-    except CrsdataError as exc:
-        fail(str(exc))
+    settings = existing_data_dir(data_dir)
+    copied = export_edition(settings.processed_dir, report_id, edition, list(datasets), fmt, target)
     for path in copied:
         click.echo(str(path))
 
 
-from flows.diff_cli import diff  # noqa: E402
-cli.add_command(diff)
-
-
+from flows.diff_cli import diff  # noqa: E402  (the commands of other modules join the group here)
 from flows.poll_cli import poll, serve  # noqa: E402
+from flows.runs_cli import runs  # noqa: E402
 
+cli.add_command(diff)
 cli.add_command(poll)
 cli.add_command(serve)
+cli.add_command(runs)
 
 if __name__ == "__main__":
     cli()

@@ -1,11 +1,9 @@
 """`crsdata diff`: what changed between two published editions of a report, as data."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from flows.errors import CrsdataError
+from flows.cli_common import DATA_DIR_OPTION, existing_data_dir
 
 
 @click.command()
@@ -14,8 +12,7 @@ from flows.errors import CrsdataError
 @click.option("--to", "to_edition", default=None, help="Newer edition key (default: the latest edition).")
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown", "json", "html"]), default="table", show_default=True,
               help="table: one line per change; markdown: the summary digest; json: all change rows; html: a page with the change table.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder holding raw/ and processed/ (default: $CRSDATA_HOME or the current folder).")
+@DATA_DIR_OPTION
 def diff(report_id, from_edition, to_edition, fmt, data_dir):
     """Show what changed between two editions of REPORT_ID: metadata, figures, table cells,
     entities and rewritten sections, with typography and reflow ignored.
@@ -28,14 +25,10 @@ def diff(report_id, from_edition, to_edition, fmt, data_dir):
       crsdata diff IF10199 --data-dir .
       crsdata diff IF10199 --from 2024-11-05 --to 2026-10-01.v49 --format markdown
     """
-    from flows.cli import fail, settings_from
     from flows.diffs import diff_and_publish, render_diff
 
-    settings = settings_from(data_dir)
-    try:
-        result, folder = diff_and_publish(settings.processed_dir, report_id, from_edition, to_edition)
-    except CrsdataError as exc:
-        fail(str(exc))
+    settings = existing_data_dir(data_dir)
+    result, folder = diff_and_publish(settings.processed_dir, report_id, from_edition, to_edition)
     click.echo(render_diff(result, fmt))
     if fmt == "table":
         click.echo(f"Published: {folder}")

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import click
 
+from flows.cli_common import DATA_DIR_OPTION, echo_outcome, summary_line
+from flows.errors import CrsdataError
+
 DEFAULT_CONFIG = Path("crsdata.toml")
-
-
-def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 def config_options(command):
@@ -26,7 +24,7 @@ def config_options(command):
         click.option("--watch", multiple=True, metavar="REPORT_ID", help="Report to keep current (repeatable; adds to the file's list)."),
         click.option("--inbox", multiple=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to take new files from (repeatable; adds to the file's list)."),
         click.option("--crs-base-url", default=None, help="Where the versioned CRS PDFs are served (default: https://www.congress.gov)."),
-        click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Folder holding raw/ and processed/ (overrides the file)."),
+        DATA_DIR_OPTION,
         click.option("--workers", type=int, default=None, help="Worker processes for the pipeline (overrides the file)."),
     ]
     for option in reversed(options):
@@ -36,16 +34,12 @@ def config_options(command):
 
 def load_poll_config(config_path, watch, inbox, crs_base_url, data_dir, workers):
     from flows.config import load_config
-    from flows.errors import CrsdataError
 
     if config_path is None and DEFAULT_CONFIG.is_file():
         config_path = DEFAULT_CONFIG
-    try:
-        return config_path, load_config(config_path).with_overrides(
-            watch=watch, inboxes=inbox, crs_base_url=crs_base_url, data_dir=data_dir, workers=workers
-        )
-    except CrsdataError as exc:
-        fail(str(exc))
+    return config_path, load_config(config_path).with_overrides(
+        watch=watch, inboxes=inbox, crs_base_url=crs_base_url, data_dir=data_dir, workers=workers
+    )
 
 
 def echo_fetched(item) -> None:
@@ -54,12 +48,9 @@ def echo_fetched(item) -> None:
     click.echo(f"{'fetched':>11}  {item.report_id} {version}{note}  <- {item.url}")
 
 
-def echo_outcome(outcome) -> None:
-    if outcome.status == "failed":
-        return  # listed once, with the download failures, at the end
-    where = f"{outcome.report_id}/{outcome.edition}" if outcome.report_id else ""
-    timing = f" ({outcome.pages} p, {outcome.seconds:.1f} s)" if outcome.seconds else ""
-    click.echo(f"{outcome.status:>11}  {outcome.name}  {where}{timing}".rstrip())
+def echo_poll_outcome(outcome) -> None:
+    if outcome.status != "failed":  # failures are listed once, with the download failures, at the end
+        echo_outcome(outcome)
 
 
 @click.command()
@@ -76,23 +67,27 @@ def poll(config_path, watch, inbox, crs_base_url, data_dir, workers):
       crsdata poll --config crsdata.toml --inbox ~/Downloads/crs
     """
     from flows.poll import poll_once
+    from flows.processes import sigterm_as_keyboard_interrupt
 
     _, config = load_poll_config(config_path, watch, inbox, crs_base_url, data_dir, workers)
     if not config.has_sources:
-        fail("poll: no sources: give --watch REPORT_ID, --inbox DIR, or a config file with [sources.*] (see crsdata.example.toml)")
-    result = poll_once(config, report_fetch=echo_fetched, report_outcome=echo_outcome)
+        raise CrsdataError("poll", "no sources: give --watch REPORT_ID, --inbox DIR, or a config file with [sources.*] (see crsdata.example.toml)")
+    sigterm_as_keyboard_interrupt()
+    result = poll_once(config, report_fetch=echo_fetched, report_outcome=echo_poll_outcome)
     for failure in result.failures:
-        click.echo(f"Error: {failure.subject}: {failure.reason}", err=True)
+        click.echo(f"Error: {CrsdataError(failure.subject, failure.reason)}", err=True)
     if result.nothing_new:
         checked = ", ".join(result.found.checked) or "nothing"
         click.echo(f"Nothing new (checked {checked}) in {result.seconds:.1f} s.")
     else:
         summary = result.summary
-        counts = ", ".join(f"{summary.count(s)} {s}" for s in ("published", "unchanged", "failed"))
-        click.echo(f"Poll: {len(result.found.fetched)} fetched, {len(result.found.local_files)} new in inboxes; "
-                   f"{counts} in {result.seconds:.1f} s.")
+        counts = {s: summary.count(s) for s in ("published", "republished", "unchanged", "failed")}
+        click.echo(summary_line(counts, result.seconds, prefix=f"Poll: {len(result.found.fetched)} fetched, "
+                                                              f"{len(result.found.local_files)} new in inboxes"))
     if result.failures:
-        click.echo(f"{len(result.failures)} failed; failed downloads are retried by the next poll.", err=True)
+        downloads = sum(f.source not in ("folder", "pipeline") for f in result.failures)
+        retried = f"; the {downloads} failed download(s) are retried by the next poll" if downloads else ""
+        click.echo(f"{len(result.failures)} failed{retried}.", err=True)
         sys.exit(1)
 
 
@@ -110,19 +105,14 @@ def serve(cron, config_path, watch, inbox, crs_base_url, data_dir, workers):
       crsdata serve --cron "0 6 * * *" --config crsdata.toml
       PREFECT_API_URL=http://prefect.internal:4200/api crsdata serve --watch IF10199
     """
-    from flows.errors import CrsdataError
-
     config_path, config = load_poll_config(config_path, watch, inbox, crs_base_url, data_dir, workers)
     cron = cron or config.cron
     if len(cron.split()) != 5:
-        fail(f"--cron: {cron!r}: expected five fields (minute hour day month weekday), e.g. '0 6 * * *'")
+        raise CrsdataError("--cron", f"{cron!r}: expected five fields (minute hour day month weekday), e.g. '0 6 * * *'")
     if not config.has_sources:
-        fail("serve: no sources: give --watch REPORT_ID, --inbox DIR, or a config file with [sources.*] (see crsdata.example.toml)")
+        raise CrsdataError("serve", "no sources: give --watch REPORT_ID, --inbox DIR, or a config file with [sources.*] (see crsdata.example.toml)")
     from flows.serve import serve_schedule
 
     overrides = {"watch": list(watch), "inboxes": [str(p.resolve()) for p in inbox], "crs_base_url": crs_base_url,
                  "data_dir": str(config.data_dir), "workers": workers}
-    try:
-        serve_schedule(config_path.resolve() if config_path else None, cron, config.data_dir, overrides, echo=click.echo)
-    except CrsdataError as exc:
-        fail(str(exc))
+    serve_schedule(config_path.resolve() if config_path else None, cron, config.data_dir, overrides, echo=click.echo)

@@ -1,10 +1,20 @@
 """Publishing: one immutable folder per report edition, plus the catalog.
 
-An edition is written to a temporary folder beside its final place, then renamed into place in one
-step; a published folder is never modified. The catalog is rebuilt from the manifests.
+An edition is written into ``processed/.staging/`` (never a place a reader looks), its manifest last,
+then moved into ``processed/<REPORT_ID>/<EDITION>/`` in one rename; a rebuilt edition (``--force``) is
+swapped in with one atomic exchange, so the path always holds a complete edition, old or new. Only a
+folder whose names are a valid report id and edition and which holds a manifest is an edition.
+
+Several processes may publish into one folder at once: the decision "is this edition published?", the
+move into place and the catalog update happen under one lock, so a second publisher of the same
+edition sees it and says ``unchanged``, and no catalog row is lost. The catalog is derived: it is
+updated row by row, and rebuilt from the manifests whenever it does not list exactly the editions
+on disk (after a crash between the move and the catalog write, say).
 """
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
@@ -18,7 +28,9 @@ import pandas as pd
 from extractors.identity import is_valid_report_id
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
-from flows.raw_store import file_sha256
+from flows.locking import exclusive_lock
+from flows.processes import pid_is_alive
+from flows.raw_store import file_sha256, write_atomically
 from schemas import DATASETS, SCHEMA_VERSION, dataset_module
 
 CATALOG_COLUMNS = [
@@ -26,6 +38,9 @@ CATALOG_COLUMNS = [
 ]
 EDITION_CHARS = set("0123456789abcdefv.-")
 FRICTIONLESS_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "bool": "boolean", "boolean": "boolean"}
+STAGING = ".staging"
+PUBLISH_LOCK = ".publish.lock"
+RENAME_EXCHANGE = 2
 
 
 @dataclass(frozen=True)
@@ -37,9 +52,13 @@ class PublishResult:
     rows: int
 
 
+def is_valid_edition(value: str) -> bool:
+    return bool(value) and set(value) <= EDITION_CHARS and ".." not in value and value[0].isdigit()
+
+
 def check_path_part(value: str, what: str) -> str:
     """Identifiers that become folder names: no separators, no '..', only the expected shape."""
-    ok = is_valid_report_id(value) if what == "report id" else (bool(value) and set(value) <= EDITION_CHARS and ".." not in value and value[0].isdigit())
+    ok = is_valid_report_id(value) if what == "report id" else is_valid_edition(value)
     if not ok or "/" in value or "\\" in value:
         raise CrsdataError(value, f"invalid {what}: not usable as a folder name")
     return value
@@ -54,17 +73,32 @@ def read_manifest(folder: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def edition_folders(processed: Path) -> list[Path]:
+    """Every published edition folder: valid names and a manifest. Staging and retired folders,
+    diffs/ and history/ never match."""
+    folders = []
+    if not processed.is_dir():
+        return folders
+    for report_dir in sorted(processed.iterdir()):
+        if not is_valid_report_id(report_dir.name) or not report_dir.is_dir():
+            continue
+        for folder in sorted(report_dir.iterdir()):
+            if is_valid_edition(folder.name) and (folder / "manifest.json").is_file():
+                folders.append(folder)
+    return folders
+
+
 def published_manifests(processed: Path) -> list[dict]:
     manifests = []
-    for path in sorted(processed.glob("*/*/manifest.json")):
-        manifest = json.loads(path.read_text())
-        manifest["_path"] = str(path.parent)
+    for folder in edition_folders(processed):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["_path"] = str(folder)
         manifests.append(manifest)
     return manifests
 
 
 def published_sources(processed: Path) -> set[str]:
-    return {m["source_sha256"] for m in published_manifests(processed)}
+    return set(catalog_frame(processed)["source_sha256"])
 
 
 def frictionless_field(name: str, frame: pd.DataFrame, description: str) -> dict:
@@ -122,16 +156,9 @@ def resolve_edition(processed: Path, report_id: str, edition: str, sha: str) -> 
     return suffixed, read_manifest(edition_dir(processed, report_id, suffixed))
 
 
-def publish_edition(processed: Path, extracted, *, force: bool = False) -> PublishResult:
+def edition_manifest_base(extracted, edition: str, frames: dict[str, pd.DataFrame]) -> dict:
     identity = extracted.identity
-    edition, existing = resolve_edition(processed, identity.report_id, identity.edition, extracted.source_sha256)
-    final = edition_dir(processed, identity.report_id, edition)
-    rows = sum(len(f) for f in extracted.datasets.values())
-    if existing is not None and not force:
-        return PublishResult("unchanged", identity.report_id, edition, final, rows)
-    frames = dict(extracted.datasets)
-    frames["documents"] = frames["documents"].assign(edition=edition)
-    manifest_base = {
+    return {
         "report_id": identity.report_id,
         "edition": edition,
         "version": identity.version,
@@ -145,62 +172,197 @@ def publish_edition(processed: Path, extracted, *, force: bool = False) -> Publi
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "rows": {name: len(frame) for name, frame in frames.items()},
     }
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{edition}-", dir=final.parent))
+
+
+def new_staging_folder(processed: Path, label: str) -> Path:
+    """A private folder for one publication in progress, named after its owner so that the next run
+    can tell a crashed publication's leftovers from a live one's."""
+    root = processed / STAGING
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{label}-", dir=root))
+
+
+def stage_edition(processed: Path, extracted, edition: str) -> Path:
+    frames = dict(extracted.datasets)
+    frames["documents"] = frames["documents"].assign(edition=edition)
+    staging = new_staging_folder(processed, edition)
     try:
-        write_edition_files(staging, frames, manifest_base)
-        datapackage = datapackage_for(identity.report_id, edition, identity.title, frames)
+        datapackage = datapackage_for(extracted.identity.report_id, edition, extracted.identity.title, frames)
         (staging / "datapackage.json").write_text(json.dumps(datapackage, indent=2))
+        write_edition_files(staging, frames, edition_manifest_base(extracted, edition, frames))  # manifest last
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a published edition is for everyone to read
-        if existing is not None:
-            # --force: swap the rebuilt folder in; the old one is removed only after the swap.
-            retired = final.with_name(f".retired-{edition}-{os.getpid()}")
-            os.rename(final, retired)
-            os.rename(staging, final)
-            shutil.rmtree(retired)
-        else:
-            os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    write_catalog(processed)
+    return staging
+
+
+def exchange_folders(a: Path, b: Path) -> None:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE): no moment without either."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd = -100
+    if libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), RENAME_EXCHANGE) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(a))
+
+
+def replace_folder(staging: Path, final: Path) -> None:
+    """Put `staging` at `final` (which holds an edition); afterwards `staging` holds the old one."""
+    try:
+        exchange_folders(staging, final)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS):
+            raise
+        # A filesystem without RENAME_EXCHANGE: two renames; repair_store() finishes a swap cut short.
+        retired = final.with_name(f".retired-{final.name}")
+        os.rename(final, retired)
+        os.rename(staging, final)
+        os.rename(retired, staging)
+
+
+def publish_edition(processed: Path, extracted, *, force: bool = False) -> PublishResult:
+    identity = extracted.identity
+    rows = sum(len(f) for f in extracted.datasets.values())
+    lock = processed / PUBLISH_LOCK
+    with exclusive_lock(lock):
+        edition, existing = resolve_edition(processed, identity.report_id, identity.edition, extracted.source_sha256)
+    if existing is not None and not force:
+        return PublishResult("unchanged", identity.report_id, edition, edition_dir(processed, identity.report_id, edition), rows)
+    staging = stage_edition(processed, extracted, edition)
+    try:
+        with exclusive_lock(lock):
+            # Decided again under the lock: another process may have published meanwhile.
+            now_edition, existing = resolve_edition(processed, identity.report_id, identity.edition, extracted.source_sha256)
+            final = edition_dir(processed, identity.report_id, now_edition)
+            if existing is not None and not force:
+                return PublishResult("unchanged", identity.report_id, now_edition, final, rows)
+            if now_edition != edition:  # a different document took the key first: stage under the new key
+                shutil.rmtree(staging, ignore_errors=True)
+                edition, staging = now_edition, stage_edition(processed, extracted, now_edition)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if existing is not None:
+                replace_folder(staging, final)
+            else:
+                os.rename(staging, final)
+            update_catalog(processed, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return PublishResult("republished" if existing else "published", identity.report_id, edition, final, rows)
 
 
-def catalog_frame(processed: Path) -> pd.DataFrame:
-    rows = []
-    for manifest in published_manifests(processed):
-        rows.append(
-            {
-                "report_id": manifest["report_id"],
-                "edition": manifest["edition"],
-                "version": manifest.get("version"),
-                "date": manifest["date"],
-                "title": manifest["title"],
-                "product_type": manifest.get("product_type"),
-                "path": str(Path(manifest["_path"]).relative_to(processed)),
-                "source_sha256": manifest["source_sha256"],
-                "rows": sum(manifest.get("rows", {}).values()),
-                "published_at": manifest["created_at"],
-            }
-        )
+# ---------------------------------------------------------------- catalog
+
+def sort_editions(frame: pd.DataFrame) -> pd.DataFrame:
+    """The one edition order: by report, date, version (unknown first), then edition key."""
+    order = frame.assign(_version=frame["version"].fillna(0).astype(int))
+    return order.sort_values(["report_id", "date", "_version", "edition"], kind="stable").drop(columns="_version").reset_index(drop=True)
+
+
+def manifest_to_catalog_row(processed: Path, folder: Path, manifest: dict) -> dict:
+    return {
+        "report_id": manifest["report_id"],
+        "edition": manifest["edition"],
+        "version": manifest.get("version"),
+        "date": manifest["date"],
+        "title": manifest["title"],
+        "product_type": manifest.get("product_type"),
+        "path": str(folder.relative_to(processed)),
+        "source_sha256": manifest["source_sha256"],
+        "rows": sum(manifest.get("rows", {}).values()),
+        "published_at": manifest["created_at"],
+    }
+
+
+def rows_to_catalog(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS)
     frame["version"] = frame["version"].astype("Int64")
-    return frame.sort_values(["report_id", "date", "edition"], kind="stable").reset_index(drop=True)
+    return sort_editions(frame)
+
+
+def rebuild_catalog_frame(processed: Path) -> pd.DataFrame:
+    """The catalog from the manifests of every published edition (the source of truth)."""
+    return rows_to_catalog([manifest_to_catalog_row(processed, Path(m["_path"]), m) for m in published_manifests(processed)])
+
+
+def read_catalog_file(processed: Path) -> pd.DataFrame | None:
+    try:
+        frame = pd.read_parquet(processed / "catalog.parquet")
+    except (OSError, ValueError):
+        return None
+    return frame if list(frame.columns) == CATALOG_COLUMNS else None
+
+
+def catalog_matches_folders(frame: pd.DataFrame, processed: Path) -> bool:
+    listed = sorted(zip(frame["report_id"], frame["edition"]))
+    on_disk = sorted((folder.parent.name, folder.name) for folder in edition_folders(processed))
+    return listed == on_disk
+
+
+def catalog_frame(processed: Path) -> pd.DataFrame:
+    """The catalog file when it lists exactly the editions on disk, else rebuilt from the manifests."""
+    frame = read_catalog_file(processed)
+    if frame is not None and catalog_matches_folders(frame, processed):
+        return frame
+    return rebuild_catalog_frame(processed)
+
+
+def write_catalog_frame(processed: Path, frame: pd.DataFrame) -> None:
+    processed.mkdir(parents=True, exist_ok=True)
+    write_atomically(processed / "catalog.csv", frame.to_csv(index=False).encode())
+    write_atomically(processed / "catalog.parquet", frame.to_parquet(index=False))
+
+
+def update_catalog(processed: Path, folder: Path) -> pd.DataFrame:
+    """Add or replace one edition's row. Call under the publish lock."""
+    current = catalog_frame(processed)
+    row = manifest_to_catalog_row(processed, folder, read_manifest(folder))
+    keep = current[~((current["report_id"] == row["report_id"]) & (current["edition"] == row["edition"]))]
+    frame = rows_to_catalog(keep.to_dict("records") + [row])
+    write_catalog_frame(processed, frame)
+    return frame
 
 
 def write_catalog(processed: Path) -> pd.DataFrame:
-    frame = catalog_frame(processed)
-    for suffix, writer in ((".csv", lambda f, p: f.to_csv(p, index=False)), (".parquet", lambda f, p: f.to_parquet(p, index=False))):
-        fd, tmp = tempfile.mkstemp(dir=processed, prefix=".catalog-", suffix=suffix)
-        os.close(fd)
-        try:
-            writer(frame, tmp)
-            os.replace(tmp, processed / f"catalog{suffix}")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    """Rebuild the catalog files from the manifests."""
+    with exclusive_lock(processed / PUBLISH_LOCK):
+        frame = rebuild_catalog_frame(processed)
+        write_catalog_frame(processed, frame)
     return frame
+
+
+# ---------------------------------------------------------------- repair after a crash
+
+def staging_owner(folder: Path) -> int | None:
+    """The pid in a staging folder's name (see new_staging_folder)."""
+    owner = folder.name.split("-", 1)[0]
+    return int(owner) if owner.isdigit() else None
+
+
+def repair_store(processed: Path) -> list[str]:
+    """What a crash can leave, put right: staging folders of dead publishers removed, a swap cut
+    short finished, the catalog rebuilt when it does not match the folders. Returns what was done."""
+    done: list[str] = []
+    if not processed.is_dir():
+        return done
+    with exclusive_lock(processed / PUBLISH_LOCK):
+        for folder in sorted((processed / STAGING).glob("*")):
+            owner = staging_owner(folder)
+            if owner is None or not pid_is_alive(owner):
+                shutil.rmtree(folder, ignore_errors=True)
+                done.append(f"removed unfinished publication {folder.name}")
+        for retired in sorted(processed.glob("*/.retired-*")):
+            final = retired.with_name(retired.name.removeprefix(".retired-"))
+            if not final.exists():
+                os.rename(retired, final)
+                done.append(f"restored {final.relative_to(processed)}")
+            else:
+                shutil.rmtree(retired, ignore_errors=True)
+        frame = read_catalog_file(processed)
+        if frame is None or not catalog_matches_folders(frame, processed):
+            if frame is not None or edition_folders(processed):
+                write_catalog_frame(processed, rebuild_catalog_frame(processed))
+                done.append("catalog rebuilt from the manifests")
+    return done
 
 
 def find_edition(processed: Path, report_id: str, edition: str = "latest") -> Path:

@@ -6,7 +6,6 @@ new never pays Prefect's start-up.
 from __future__ import annotations
 
 import time
-from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +13,9 @@ from pathlib import Path
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
 from flows import raw_store
 from flows.errors import CrsdataError
-from flows.publish import published_sources, publish_edition
+from flows.publish import published_sources, publish_edition, repair_store
 from flows.settings import Settings
-from flows.workers import Job, JobResult, extract_job, start_pool
+from flows.workers import Job, JobResult
 
 
 @dataclass
@@ -148,46 +147,6 @@ def write_validation_report(processed: Path, name: str, report) -> Path:
     return path
 
 
-def build_flow(workers: int):
-    """The Prefect flow: one task per document for extraction, one per edition for publishing."""
-    from prefect import flow, task
-    from prefect.cache_policies import NO_CACHE
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    @task(name="extract-document", cache_policy=NO_CACHE, log_prints=False)
-    def extract_document(job: Job, pool) -> tuple[JobResult, float]:
-        started = time.perf_counter()
-        try:
-            result = pool.submit(extract_job, job).result()
-        except BrokenProcessPool:
-            result = JobResult(job, False, "worker process died (out of memory or a crash in the PDF parser)")
-        return result, time.perf_counter() - started
-
-    @task(name="publish-edition", cache_policy=NO_CACHE)
-    def publish(result: JobResult, settings: Settings, seconds: float) -> Outcome:
-        return result_to_outcome(result, settings, seconds)
-
-    @task(name="diff-edition", cache_policy=NO_CACHE)
-    def diff_with_previous(outcome: Outcome, settings: Settings) -> Outcome:
-        return outcome_with_diff(outcome, settings)
-
-    @flow(name="crsdata-run", log_prints=False, validate_parameters=False)
-    def run_documents(jobs: list[Job], settings: Settings, pool, report: Callable[[Outcome], None]) -> list[Outcome]:
-        futures = [extract_document.with_options(task_run_name=f"extract {j.name}").submit(j, pool) for j in jobs]
-        outcomes = []
-        for future in futures:
-            result, seconds = future.result()
-            outcome = publish.with_options(task_run_name=f"publish {result.job.name}")(result, settings, seconds)
-            if outcome.status in ("published", "republished"):
-                outcome = diff_with_previous.with_options(task_run_name=f"diff {outcome.report_id}")(outcome, settings)
-            outcomes.append(outcome)
-            report(outcome)
-        return outcomes
-
-    # Threads only wait on the process pool, so one per worker is enough.
-    return run_documents.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
-
-
 def run(
     paths: list[Path],
     settings: Settings,
@@ -199,16 +158,16 @@ def run(
     started = time.perf_counter()
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
+    for repaired in repair_store(settings.processed_dir):
+        announce(f"Repaired: {repaired}")
     todo, outcomes = ingest_inputs(paths, settings, report)
     if todo:
         # Largest first, so a long report does not start last and leave the other workers idle.
         todo.sort(key=lambda item: -item[0].size)
         jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
         announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
-        pool = start_pool(settings.workers, settings.spacy_model)
-        try:
-            outcomes.extend(build_flow(settings.workers)(jobs, settings, pool, report))
-        finally:
-            pool.shutdown(cancel_futures=True)
+        from flows.document_flow import run_jobs
+
+        outcomes.extend(run_jobs(jobs, settings, report))
     return RunSummary(outcomes, time.perf_counter() - started)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.errors import CrsdataError, ValidationFailedError
+from flows.processes import become_worker
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,8 @@ def start_pool(workers: int, nlp_model: str | None) -> ProcessPoolExecutor:
     """Load the model here, then fork the workers so they inherit it."""
     preload_model(nlp_model)
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    # Workers die with this process, so a kill -9 of the run leaves none behind.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=become_worker)
     # Fork now, before Prefect starts its threads.
     list(pool.map(int, range(workers)))
     return pool

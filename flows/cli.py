@@ -56,7 +56,9 @@ def cli() -> None:
 @click.option("--max-pages", type=int, default=400, show_default=True, help="Refuse PDFs with more pages.")
 @click.option("--max-bytes", type=int, default=60 * 1024 * 1024, show_default=True, help="Refuse files larger than this.")
 @click.option("--timeout", "timeout_seconds", type=int, default=600, show_default=True, help="Seconds allowed per document.")
-def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds):
+@click.option("--pool", default=None, help="Run on the workers of this Prefect work pool (see `crsdata deploy`; needs PREFECT_API_URL).")
+@click.option("--batch-size", type=click.IntRange(1, 1000), default=10, show_default=True, help="Documents per flow run with --pool.")
+def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds, pool, batch_size):
     """Ingest, extract, validate and publish CRS documents.
 
     PATHS are files or folders (PDF, HTML, text, markdown; the format is read from the bytes).
@@ -66,6 +68,7 @@ def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_
     Example:
       crsdata run raw/samples --data-dir .
       crsdata run report.txt --report-id IF10199
+      PREFECT_API_URL=http://127.0.0.1:4200/api crsdata run corpus/ --pool crsdata --batch-size 4
     """
     from flows.processes import sigterm_as_keyboard_interrupt
     from flows.run_flow import run as run_documents
@@ -81,7 +84,8 @@ def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_
         **({"spacy_model": spacy_model} if spacy_model else {}),
     )
     sigterm_as_keyboard_interrupt()
-    summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome, announce=click.echo)
+    summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome, announce=click.echo,
+                            pool=pool, batch_size=batch_size)
     counts = {s: summary.count(s) for s in ("published", "republished", "unchanged", "failed")}
     click.echo(summary_line(counts, summary.seconds))
     if not summary.outcomes:
@@ -142,12 +146,13 @@ def export(report_id, data_dir, edition, datasets, fmt, target):
 
 from flows.diff_cli import diff  # noqa: E402  (the commands of other modules join the group here)
 from flows.poll_cli import poll, serve  # noqa: E402
-from flows.runs_cli import runs  # noqa: E402
+from flows.prefect_cli import deploy, runs  # noqa: E402
 
 cli.add_command(diff)
 cli.add_command(poll)
 cli.add_command(serve)
 cli.add_command(runs)
+cli.add_command(deploy)
 
 if __name__ == "__main__":
     cli()

@@ -92,7 +92,8 @@ def record_failures(raw_dir: Path, previous: list[dict], failures: list[Failure]
 
 
 def stage_downloads(fetched: list[Fetched], staging: Path) -> list[Path]:
-    """Links named like the originals, so the pipeline sees `IF10753.7.pdf`, not a sha."""
+    """Hard links (a copy across filesystems) named like the originals, so the pipeline sees
+    `IF10753.7.pdf`, not a sha. Never symbolic links: the pipeline refuses those."""
     paths = []
     for index, item in enumerate(fetched):
         folder = staging / str(index)
@@ -101,7 +102,7 @@ def stage_downloads(fetched: list[Fetched], staging: Path) -> list[Path]:
         try:
             os.link(item.stored.path, link)
         except OSError:
-            os.symlink(item.stored.path, link)
+            shutil.copyfile(item.stored.path, link)
         paths.append(link)
     return paths
 

@@ -103,6 +103,18 @@ def job_for(stored: raw_store.StoredOriginal, name: str, settings: Settings, rep
     return Job(stored.sha256, str(stored.path), name, report_id, settings.spacy_model, settings.max_pages, settings.timeout_seconds)
 
 
+def stored_jobs(sha256s: list[str], settings: Settings, report_id: str | None) -> list[Job]:
+    """Jobs for originals already in the raw store (a batch run by a pool worker), by sha256."""
+    jobs = []
+    for sha in sha256s:
+        meta = raw_store.stored_metadata(settings.raw_dir, sha)
+        if not meta:
+            raise CrsdataError(sha, f"not in the raw store at {settings.raw_dir}")
+        stored = raw_store.StoredOriginal(sha, raw_store.object_path(settings.raw_dir, sha), meta["name"], meta["size"], meta["source"])
+        jobs.append(job_for(stored, meta["name"], settings, report_id))
+    return jobs
+
+
 def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> Outcome:
     name = result.job.name
     if not result.ok:
@@ -154,7 +166,11 @@ def run(
     report_id: str | None = None,
     report: Callable[[Outcome], None] = lambda o: None,
     announce: Callable[[str], None] = lambda message: None,
+    pool: str | None = None,
+    batch_size: int = 10,
 ) -> RunSummary:
+    """Ingest, then process what is new: here in worker processes, or with `pool` on the workers of a
+    Prefect work pool (see flows.pool_run), batch by batch."""
     started = time.perf_counter()
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
@@ -164,10 +180,16 @@ def run(
     if todo:
         # Largest first, so a long report does not start last and leave the other workers idle.
         todo.sort(key=lambda item: -item[0].size)
-        jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
-        announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
-        from flows.document_flow import run_jobs
+        if pool:
+            from flows.pool_run import run_on_pool
 
-        outcomes.extend(run_jobs(jobs, settings, report))
+            outcomes.extend(run_on_pool(todo, settings, batch_size=batch_size, report_id=report_id, report=report,
+                                        announce=announce, batch_timeout=settings.timeout_seconds * batch_size + 600))
+        else:
+            from flows.document_flow import run_jobs
+
+            jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
+            announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
+            outcomes.extend(run_jobs(jobs, settings, report))
     return RunSummary(outcomes, time.perf_counter() - started)
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,98 +17,35 @@ from flows.config import ConfigError, PollConfig, load_config
 from flows.raw_store import object_path, stored_metadata, stored_originals
 from flows.sources import congress_api, crs, folder
 from flows.sources.download import Net, PoliteClient, load_failed_downloads, redact_url
+from urllib.parse import parse_qs, urlsplit
 from tests.corpus_paths import FIXTURES, PDF_DIR
+from tests.fake_congress import API_KEY, FakeCongress, crs_path, fake  # noqa: F401  (fake: a fixture)
 
 API_FIXTURES = FIXTURES / "congress_api"
-API_KEY = "test-key-5f1d0c2b9e7a4d3c"
 EXAMPLE_CONFIG = Path(__file__).parent.parent / "crsdata.example.toml"
-
-
-def crs_path(report_id: str, version: int) -> str:
-    kind = "".join(c for c in report_id if c.isalpha())
-    return f"/crs_external_products/{kind}/PDF/{report_id}/{report_id}.{version}.pdf"
-
-
-class CrsServer:
-    """http.server in a thread on 127.0.0.1. `routes` maps a path to bytes, an int status, or a callable."""
-
-    def __init__(self):
-        self.routes: dict[str, object] = {}
-        self.requests: list[tuple[str, str, dict]] = []   # (method, path with query, headers)
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-            def answer(self, with_body: bool):
-                server.requests.append((self.command, self.path, dict(self.headers)))
-                route = server.routes.get(urlsplit(self.path).path, 404)
-                if callable(route):
-                    route = route(self)
-                status, body, kind = (route, b"", "text/plain") if isinstance(route, int) else (200, route, "application/pdf")
-                if isinstance(body, dict):
-                    body, kind = json.dumps(body).encode(), "application/json"
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    if with_body:
-                        self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def do_GET(self):
-                self.answer(True)
-
-            def do_HEAD(self):
-                self.answer(False)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def publish(self, report_id: str, version: int, data: bytes | None = None) -> None:
-        self.routes[crs_path(report_id, version)] = data if data is not None else (PDF_DIR / f"{report_id}.{version}.pdf").read_bytes()
-
-    def paths_requested(self, method: str = "GET") -> list[str]:
-        return [urlsplit(p).path for m, p, _ in self.requests if m == method]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def api_fixture(name: str, base: str) -> dict:
     return json.loads((API_FIXTURES / name).read_text().replace("{base}", base))
 
 
-def serve_congress_api(server: CrsServer, key: str = API_KEY) -> None:
-    """The list (two pages of two) and item endpoints, refusing requests without the key header."""
-
-    def keyed(make):
-        def route(handler):
-            if handler.headers.get("X-Api-Key") != key:
-                return 403
-            return make(handler)
-        return route
+def serve_congress_api(server: FakeCongress, key: str = API_KEY) -> None:
+    """The recorded-style answers: list (two pages of two) and details, refusing requests without the key."""
+    server.api_key = key
 
     def list_route(handler):
         query = parse_qs(urlsplit(handler.path).query)
         assert {"fromDateTime", "toDateTime", "offset", "limit"} <= set(query)
         return api_fixture("list_page1.json" if query["offset"] == ["0"] else "list_page2.json", server.base)
 
-    server.routes["/v3/crsreport"] = keyed(list_route)
+    server.routes["/v3/crsreport"] = list_route
     for report_id in ("IF10753", "IN12614", "R00000"):
-        server.routes[f"/v3/crsreport/{report_id}"] = keyed(lambda h, r=report_id: api_fixture(f"item_{r}.json", server.base))
+        server.routes[f"/v3/crsreport/{report_id}"] = lambda h, r=report_id: api_fixture(f"item_{r}.json", server.base)
 
 
 @pytest.fixture
 def server():
-    srv = CrsServer()
+    srv = FakeCongress()
     yield srv
     srv.close()
 
@@ -127,9 +62,12 @@ def test_first_pass_finds_the_one_published_version_by_probing_and_downloads_onl
 
     assert not found.failures
     assert [(f.report_id, f.version, f.claimed_version) for f in found.fetched] == [("IF10753", 6, 6)]
-    # Versions 1-7 probed by HEAD (7 is the first miss after the hit); only version 6 downloaded.
-    assert server.paths_requested("HEAD") == [crs_path("IF10753", v) for v in range(1, 8)]
-    assert server.paths_requested("GET") == [crs_path("IF10753", 6)]
+    # Versions 1-7 probed by a GET of their first KiB (7 is the first miss after the hit), never by HEAD
+    # (the server answers HEAD with a 403 challenge, as congress.gov does); only version 6 downloaded whole.
+    assert not server.paths_requested("HEAD")
+    probes = [(r.path, r.headers.get("Range")) for r in server.requests if r.headers.get("Range")]
+    assert probes == [(crs_path("IF10753", v), "bytes=0-1023") for v in range(1, 8)]
+    assert [r.path for r in server.requests if not r.headers.get("Range")] == [crs_path("IF10753", 6)]
     stored = found.fetched[0].stored
     assert stored.path.read_bytes() == (PDF_DIR / "IF10753.6.pdf").read_bytes()
     meta = stored_metadata(raw, stored.sha256)
@@ -143,13 +81,13 @@ def test_later_passes_ask_only_for_the_next_versions(server, tmp_path):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     server.publish("IF10753", 7)
-    server.requests.clear()
+    server.clear()
 
     found = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     assert [f.version for f in found.fetched] == [7]
     assert server.paths_requested("GET") == [crs_path("IF10753", 7), crs_path("IF10753", 8)]
 
-    server.requests.clear()
+    server.clear()
     again = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     assert again.fetched == [] and again.failures == []
     assert server.paths_requested("GET") == [crs_path("IF10753", 8)] and not server.paths_requested("HEAD")
@@ -159,8 +97,8 @@ def test_later_passes_ask_only_for_the_next_versions(server, tmp_path):
 def test_a_report_found_nowhere_is_searched_again_only_after_a_day(server, tmp_path):
     raw = tmp_path / "raw"
     first = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=5)
-    assert first.fetched == [] and not first.failures and len(server.paths_requested("HEAD")) == 5
-    server.requests.clear()
+    assert first.fetched == [] and not first.failures and len(server.paths_requested("GET")) == 5
+    server.clear()
     server.publish("IF10753", 6)
     second = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
     assert second.fetched == [] and server.requests == [] and "searched again daily" in second.checked[0]
@@ -188,6 +126,7 @@ def test_server_errors_are_retried_then_reported_and_the_next_pass_retries(serve
     server.publish("IF10753", 6)
     crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     server.routes[crs_path("IF10753", 7)] = 500
+    server.clear()
 
     found = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     assert found.fetched == []
@@ -256,28 +195,28 @@ def test_congress_api_pages_the_list_fetches_pdfs_and_trusts_the_pdf_version(ser
     if10753 = next(f for f in found.fetched if f.report_id == "IF10753")
     meta = stored_metadata(raw, if10753.stored.sha256)
     # The list says 7, the item says 102, the PDF footer says 7: the footer wins.
-    assert (meta["api_list_version"], meta["api_current_version"], meta["version"]) == (7, 102, 7)
+    assert (meta["api_list_version"], meta["api_detail_version"], meta["version"]) == (7, 102, 7)
     assert meta["source"] == server.base + crs_path("IF10753", 7)
     assert [(f.subject, f.reason) for f in found.failures] == [("R00000", "the API lists no PDF format for this report")]
-    list_offsets = [parse_qs(urlsplit(p).query)["offset"] for m, p, _ in server.requests if urlsplit(p).path == "/v3/crsreport"]
-    assert list_offsets == [["0"], ["2"]]
+    assert [r.query["offset"] for r in server.list_requests()] == [["0"], ["2"]]   # 3 distinct of 3: settled
     # The key goes only to the API, in a header: never in a URL, never to the PDF host path.
-    for method, path, headers in server.requests:
-        assert API_KEY not in path
-        assert (headers.get("X-Api-Key") == API_KEY) == path.startswith("/v3/")
+    for request in server.requests:
+        assert API_KEY not in request.target
+        assert (request.headers.get("X-Api-Key") == API_KEY) == request.path.startswith("/v3/")
     for stored in stored_originals(raw):
         assert API_KEY not in json.dumps(stored_metadata(raw, stored.sha256))
     state_text = (raw / congress_api.STATE).read_text()
     assert API_KEY not in state_text and json.loads(state_text)["seen"]["IF10753"] == "2026-04-23T09:12:40Z"
     assert API_KEY not in caplog.text and API_KEY not in "".join(capsys.readouterr())
 
-    # The next pass lists the window again but fetches nothing it has seen; the failed item is retried.
-    server.requests.clear()
+    # The next pass lists the window again (the overlap) and asks for every listed report's detail, since
+    # a list row can lag its detail; it downloads no PDF it already holds.
+    server.clear()
     again = congress_api.find_new_reports(make_net(), raw, server.base, API_KEY, page_size=2,
                                           retry=[{"report_id": "R00000", "list_version": 1}])
     assert again.fetched == []
     assert not any(p.endswith(".pdf") for p in server.paths_requested("GET"))
-    assert "/v3/crsreport/R00000" in server.paths_requested("GET") and "/v3/crsreport/IF10753" not in server.paths_requested("GET")
+    assert sorted(server.detail_requests()) == ["IF10753", "IN12614", "R00000"]
 
 
 def test_congress_api_without_a_key_says_which_variable_to_set(server, tmp_path):

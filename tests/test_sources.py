@@ -10,6 +10,7 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -17,7 +18,6 @@ from flows.config import ConfigError, PollConfig, load_config
 from flows.raw_store import object_path, stored_metadata, stored_originals
 from flows.sources import congress_api, crs, folder
 from flows.sources.download import Net, PoliteClient, load_failed_downloads, redact_url
-from urllib.parse import parse_qs, urlsplit
 from tests.corpus_paths import FIXTURES, PDF_DIR
 from tests.fake_congress import API_KEY, FakeCongress, crs_path, fake  # noqa: F401  (fake: a fixture)
 
@@ -306,3 +306,135 @@ def test_failed_download_log_is_a_dot_file(tmp_path):
     record_failures(raw, load_failed_downloads(raw), [])
     assert load_failed_downloads(raw) == []
     assert not object_path(raw, "0" * 64).exists()
+
+
+# --- Against the fake congress.gov: HEAD refused, ties reordered, New York stamps, lagging list rows ---
+
+SUMMER = datetime(2026, 7, 15, 14, 0, tzinfo=timezone.utc)   # 10:00 in New York (EDT, UTC-4)
+# Real corpus PDFs (report, footer version) that a bulk republication stamps alike.
+TIED_REPORTS = [("IF10753", 7), ("IF11175", 11), ("IN12614", 3), ("IN12682", 2), ("LSB11418", 1),
+                ("R48905", 2), ("R48917", 2), ("IF12155", 7), ("IF13199", 1)]
+
+
+def test_a_new_report_is_found_by_get_probes_where_head_is_a_403_challenge(fake, tmp_path):
+    fake.publish("R48905", 1)
+    fake.publish("R48905", 2)
+    fake.honour_ranges = False   # a server that ignores Range: the probe still stops after the first bytes
+    found = crs.find_new_versions(make_net(), tmp_path / "raw", tmp_path / "processed", ["R48905"], fake.base,
+                                  max_first_version=5)
+    assert not found.failures and [(f.report_id, f.version) for f in found.fetched] == [("R48905", 2)]
+    assert not fake.paths_requested("HEAD")
+
+
+def test_every_listed_report_is_requested_in_the_pass_that_listed_it_though_ties_reorder(fake, tmp_path):
+    for report_id, version in TIED_REPORTS:
+        fake.update(report_id, version, at=SUMMER - timedelta(hours=3))
+    found = congress_api.find_new_reports(make_net(), tmp_path / "raw", fake.base, API_KEY, now=SUMMER, page_size=2)
+
+    ids = sorted(report_id for report_id, _ in TIED_REPORTS)
+    pages_per_walk = 5   # 9 rows, 2 a page
+    first_walk = {report_id for page in fake.pages_served[:pages_per_walk] for report_id in page}
+    assert len(first_walk) < len(ids)            # one walk repeats some rows and skips others
+    assert len(fake.list_requests()) > pages_per_walk and len(fake.list_requests()) % pages_per_walk == 0
+    assert not found.failures
+    assert sorted(fake.detail_requests()) == ids   # each listed report's detail, once
+    assert sorted((f.report_id, f.version) for f in found.fetched) == sorted(TIED_REPORTS)
+
+
+def test_values_come_from_the_detail_and_the_footer_version_is_recorded_beside_them(fake, tmp_path):
+    fake.update("IF10753", 6, at=SUMMER - timedelta(days=1))
+    fake.update("IF10753", 7, at=SUMMER - timedelta(hours=1))   # its list row still says version 1
+    raw = tmp_path / "raw"
+    found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER)
+
+    assert [(f.report_id, f.version, f.claimed_version) for f in found.fetched] == [("IF10753", 7, 7)]
+    meta = stored_metadata(raw, found.fetched[0].stored.sha256)
+    assert (meta["api_list_version"], meta["api_detail_version"], meta["version"], meta["version_from"]) == (1, 7, 7, "pdf footer")
+    assert meta["source"] == fake.base + crs_path("IF10753", 7)
+    # The detail's stamp as the API wrote it (New York wall time with a Z), and the instant it means.
+    assert (meta["api_update_date"], meta["api_updated_at"]) == ("2026-07-15T09:00:00Z", "2026-07-15T13:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    "now, from_stamp, to_stamp",
+    [
+        ("2026-07-15T14:00:00+00:00", "2026-07-14T10:00:00Z", "2026-07-15T10:00:00Z"),   # EDT: UTC-4
+        ("2026-01-15T14:00:00+00:00", "2026-01-14T09:00:00Z", "2026-01-15T09:00:00Z"),   # EST: UTC-5
+        # 01:20 EST, in the hour repeated when daylight saving ends: stamps up to 02:00 already exist.
+        ("2026-11-01T06:20:00+00:00", "2026-10-31T02:20:00Z", "2026-11-01T02:00:00Z"),
+    ],
+    ids=["summer", "winter", "repeated-hour"],
+)
+def test_windows_are_sent_in_new_york_wall_time(fake, tmp_path, now, from_stamp, to_stamp):
+    congress_api.find_new_reports(make_net(), tmp_path / "raw", fake.base, API_KEY, now=datetime.fromisoformat(now),
+                                  lookback_days=1)
+    sent = fake.list_requests()[0].query
+    assert (sent["fromDateTime"], sent["toDateTime"]) == ([from_stamp], [to_stamp])
+
+
+@pytest.mark.parametrize(
+    "first_pass, update, second_pass",
+    [
+        ("2026-07-15T14:00:00+00:00", "2026-07-15T14:10:00+00:00", "2026-07-15T14:40:00+00:00"),
+        ("2026-01-15T15:00:00+00:00", "2026-01-15T15:10:00+00:00", "2026-01-15T15:40:00+00:00"),
+        # 01:10 EDT; stamped 01:40 EDT; next pass at 01:20 EST, when New York's clock reads earlier than the stamp.
+        ("2026-11-01T05:10:00+00:00", "2026-11-01T05:40:00+00:00", "2026-11-01T06:20:00+00:00"),
+        # The state written in daylight time is read after it ended.
+        ("2026-10-31T23:00:00+00:00", "2026-11-01T06:30:00+00:00", "2026-11-01T06:45:00+00:00"),
+        ("2026-03-08T06:30:00+00:00", "2026-03-08T06:50:00+00:00", "2026-03-08T07:10:00+00:00"),
+    ],
+    ids=["summer", "winter", "repeated-hour", "across-fall-back", "across-spring-forward"],
+)
+def test_an_update_stamped_just_after_a_pass_is_found_by_the_next(fake, tmp_path, first_pass, update, second_pass):
+    first, update_at, second = (datetime.fromisoformat(t) for t in (first_pass, update, second_pass))
+    raw = tmp_path / "raw"
+    fake.update("IF10753", 6, at=first - timedelta(days=1))
+    one = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=first)
+    assert [f.version for f in one.fetched] == [6] and not one.failures
+    assert json.loads((raw / congress_api.STATE).read_text())["last_until"] == first.isoformat()
+
+    fake.update("IF10753", 7, at=update_at)
+    two = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=second)
+    assert [f.version for f in two.fetched] == [7] and not two.failures
+
+
+def test_a_list_that_never_settles_is_a_failure_and_its_window_is_listed_again(fake, tmp_path):
+    for minutes, (report_id, version) in enumerate(TIED_REPORTS[:4]):
+        fake.update(report_id, version, at=SUMMER - timedelta(minutes=30 + minutes))
+    fake.count_extra = 1   # the count names a row the list never serves
+    raw = tmp_path / "raw"
+    found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER, page_size=2, max_walks=3)
+
+    assert [f.subject for f in found.failures] == ["congress.gov API list"]
+    assert "never settled: 4 distinct reports seen in 3 walks, the API counts 5" in found.failures[0].reason
+    assert sorted(fake.detail_requests()) == sorted(r for r, _ in TIED_REPORTS[:4])   # still requested now
+    assert len(found.fetched) == 4
+    assert "last_until" not in json.loads((raw / congress_api.STATE).read_text())
+    first_from = fake.list_requests()[0].query["fromDateTime"]
+
+    fake.count_extra = 0
+    fake.clear()
+    again = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER + timedelta(hours=1), page_size=2)
+    assert not again.failures and again.fetched == []
+    assert fake.list_requests()[0].query["fromDateTime"] == first_from   # the same window start, listed again
+    state = json.loads((raw / congress_api.STATE).read_text())
+    assert state["last_until"] == (SUMMER + timedelta(hours=1)).isoformat() and "unsettled_since" not in state
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda base, raw: crs.find_new_versions(make_net(), raw, raw.parent / "processed", ["IF10753", "IF1/../x"], base),
+        lambda base, raw: PollConfig(watch=("IF10753", "not a report"), crs_base_url=base),
+        lambda base, raw: PollConfig(watch=("98-317",), crs_base_url=base),
+        lambda base, raw: PollConfig(watch="IF10753", crs_base_url=base),
+        lambda base, raw: PollConfig(crs_base_url=base).with_overrides(watch=["IF10753", "R4869X"]),
+        lambda base, raw: PollConfig(api_report_ids=("IF10753.7",), crs_base_url=base),
+    ],
+    ids=["crs-source", "config", "no-letters", "a-string", "flag", "api-ids"],
+)
+def test_watch_list_ids_are_checked_before_any_request(fake, tmp_path, make):
+    with pytest.raises(ConfigError) as caught:
+        make(fake.base, tmp_path / "raw")
+    assert "report number" in caught.value.reason or "versioned-PDF folder" in caught.value.reason
+    assert fake.requests == []

@@ -101,18 +101,35 @@ def newest_stamp_at(now: datetime) -> str:
     return wall.strftime(API_TIME_FORMAT)
 
 
-def state_to_last_until(state: dict) -> datetime | None:
-    """The end of the last settled pass, an instant (ISO with offset; older states wrote UTC with a Z)."""
+def state_instant(state: dict, key: str) -> datetime | None:
+    """An instant kept in the state: ISO with its offset (states before 2026-12 wrote UTC with a Z)."""
     try:
-        until = datetime.fromisoformat(state["last_until"])
+        instant = datetime.fromisoformat(state[key])
     except (KeyError, TypeError, ValueError):
         return None
-    return until if until.tzinfo else until.replace(tzinfo=timezone.utc)
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
 
 
-def window_for(now: datetime, last_until: datetime | None, lookback_days: float) -> Window:
-    since = last_until - WINDOW_OVERLAP if last_until else now - timedelta(days=lookback_days)
+def window_for(now: datetime, state: dict, lookback_days: float) -> Window:
+    """From the start of a window that never settled, else the end of the last pass less the overlap.
+
+    The state keeps instants, not wall times, so a window is the same across a daylight-saving change."""
+    last_until = state_instant(state, "last_until")
+    since = state_instant(state, "unsettled_since") or (last_until - WINDOW_OVERLAP if last_until else None)
+    since = since or now - timedelta(days=lookback_days)
     return Window(since, now, instant_to_api_stamp(since), newest_stamp_at(now))
+
+
+def state_after_pass(state: dict, window: Window, settled: bool, seen: dict[str, str]) -> dict:
+    as_text = lambda instant: instant.astimezone(timezone.utc).isoformat(timespec="seconds")  # noqa: E731
+    new = {**state, "seen": seen}
+    if settled:
+        new.pop("unsettled_since", None)
+        new["last_until"] = as_text(window.until)
+        new["last_window"] = {**window.params(), "time_zone": "America/New_York"}
+    else:
+        new["unsettled_since"] = as_text(window.since)
+    return new
 
 
 def load_state(raw_dir: Path) -> dict:
@@ -249,8 +266,8 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
                      retry: list[dict] | None = None, max_walks: int = DEFAULT_MAX_WALKS) -> Found:
     """Download the PDF of every report updated since the last pass (and of those that failed then).
 
-    `now` (an aware instant) is the end of this pass's window; the window is kept for the next pass only
-    when the list settled, so an unsettled window is listed again."""
+    `now` (an aware instant) is the end of this pass's window. A window whose list never settled (or
+    failed) is listed again from its start by the next pass."""
     found = Found(checked=["congress.gov API"])
     if not api_key:
         found.failures.append(Failure("congress_api", "no API key: set the CONGRESS_API_KEY environment variable", SOURCE))
@@ -259,7 +276,7 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
     headers = {"X-Api-Key": api_key}
     now = now or datetime.now(timezone.utc)
     state = load_state(raw_dir)
-    window = window_for(now, state_to_last_until(state), lookback_days)
+    window = window_for(now, state, lookback_days)
     try:
         listing = list_until_settled(net, base_url, headers, window, page_size, max_walks)
     except DownloadError as exc:
@@ -274,16 +291,12 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
     todo = {entry["report_id"]: entry for entry in retry or []}
     todo.update(listing_to_entries(listing, {r.upper() for r in report_ids or []}))
     known_urls = stored_source_urls(raw_dir)
-    seen: dict[str, str] = state.get("seen", {})
+    seen: dict[str, str] = dict(state.get("seen", {}))
     for report_id, entry in todo.items():
         try:
             update_date = fetch_report(net, raw_dir, base_url, headers, entry, known_urls, found)
             seen[report_id] = update_date or seen.get(report_id, "")
         except DownloadError as exc:
             found.failures.append(Failure(exc.subject, exc.reason, SOURCE, retry=entry))
-    if settled:
-        state["last_until"] = window.until.astimezone(timezone.utc).isoformat(timespec="seconds")
-        state["last_window"] = {**window.params(), "time_zone": "America/New_York"}
-    state["seen"] = seen
-    save_state(raw_dir, state)
+    save_state(raw_dir, state_after_pass(state, window, settled, seen))
     return found

@@ -79,7 +79,7 @@ class PollConfig:
     api_lookback_days: float = 3.0
     api_report_ids: tuple[str, ...] = ()
     api_page_size: int = 250
-    api_max_list_walks: int = 12      # walks of one window's list before it counts as unsettled (ties reorder)
+    api_max_list_walks: int = 20      # walks of one window's list before it counts as unsettled (ties reorder)
     min_interval_seconds: float = 1.0
     timeout_seconds: float = 30.0
     retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0)
@@ -126,7 +126,7 @@ class PollConfig:
         """Flags: --watch and --inbox extend the lists, the others replace the file's value."""
         changes: dict = {}
         if watch:
-            changes["watch"] = tuple(self.watch) + tuple(watch)
+            changes["watch"] = tuple(self.watch) + watch_ids_to_checked(watch, "--watch")
         if inboxes:
             changes["inboxes"] = tuple(self.inboxes) + tuple(Path(p) for p in inboxes)
         for name, value in (("crs_base_url", crs_base_url), ("data_dir", data_dir), ("workers", workers)):

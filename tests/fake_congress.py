@@ -85,6 +85,7 @@ class FakeCongress:
         self.records: dict[str, ApiRecord] = {}
         self.requests: list[Request] = []
         self.count_extra = 0          # > 0: the count names rows the list never serves (it never settles)
+        self.list_fails_from: int | None = None   # list requests from this many on answer 503
         self.honour_ranges = True     # False: answer a ranged GET with the whole document and 200
         self.pages_served: list[list[str]] = []   # the ids of each list page, in order
         self._rng = random.Random(seed)
@@ -205,6 +206,8 @@ class FakeCongress:
             offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 20)), 250)
         except ValueError as exc:
             return 400, {"error": {"message": str(exc)}}
+        if self.list_fails_from is not None and len(self.pages_served) >= self.list_fails_from:
+            return 503, {"error": {"message": "Service Unavailable"}}
         # `sort` is accepted and ignored, as on the real API.
         rows = []
         for record in list(self.records.values()):

@@ -421,6 +421,22 @@ def test_a_list_that_never_settles_is_a_failure_and_its_window_is_listed_again(f
     assert state["last_until"] == (SUMMER + timedelta(hours=1)).isoformat() and "unsettled_since" not in state
 
 
+def test_a_listing_cut_off_by_errors_still_requests_what_it_listed(fake, tmp_path):
+    for report_id, version in TIED_REPORTS:
+        fake.update(report_id, version, at=SUMMER - timedelta(hours=3))
+    fake.list_fails_from = 5   # the first walk (5 pages) goes through, then the API answers 503
+    raw = tmp_path / "raw"
+    found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER, page_size=2)
+
+    listed = sorted({report_id for page in fake.pages_served for report_id in page})
+    assert 0 < len(listed) < len(TIED_REPORTS)
+    assert sorted(fake.detail_requests()) == listed and sorted(f.report_id for f in found.fetched) == listed
+    assert [f.reason.split(";")[0] for f in found.failures] == ["listing failed: server answered HTTP 503 (after 3 attempts) "
+                                                                 f"({fake.base}/v3/crsreport)"]
+    state = json.loads((raw / congress_api.STATE).read_text())
+    assert "last_until" not in state and state["unsettled_since"] == (SUMMER - timedelta(days=3)).isoformat()
+
+
 @pytest.mark.parametrize(
     "make",
     [

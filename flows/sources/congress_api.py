@@ -25,6 +25,7 @@ host, never in a URL, never to the PDF host, never into a message or a file.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -46,7 +47,7 @@ NEW_YORK = ZoneInfo("America/New_York")  # tzdata (a dependency) provides it whe
 # repeated hour can be an hour older than the last pass's end, and must still fall in the next window.
 WINDOW_OVERLAP = timedelta(hours=2)
 MAX_PAGES_PER_WALK = 200                 # 50,000 rows: a window that large is a configuration mistake
-DEFAULT_MAX_WALKS = 12
+DEFAULT_MAX_WALKS = 20                   # 3,000 rows on one stamp settle in 7-10 walks of 250 on the fake
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,11 @@ class Listing:
     rows: dict[str, dict]
     count: int | None      # pagination.count of the last page read
     walks: int
+    error: str | None = None
 
     @property
     def settled(self) -> bool:
-        return self.count is None or len(self.rows) >= self.count
+        return self.error is None and (self.count is None or len(self.rows) >= self.count)
 
 
 def instant_to_api_stamp(instant: datetime) -> str:
@@ -158,35 +160,37 @@ def row_id(row: dict) -> str:
     return str(row.get("id", "")).strip().upper()
 
 
-def walk_once(net: Net, list_url: str, headers: dict, window: Window, page_size: int) -> tuple[list[dict], int | None]:
-    """One offset-paged walk of the window: its rows (repeats included) and the last count given."""
-    rows: list[dict] = []
+def walk_pages(net: Net, list_url: str, headers: dict, window: Window, page_size: int) -> Iterator[tuple[list[dict], int | None]]:
+    """One offset-paged walk of the window, page by page: (rows, the count the page gives)."""
     count = None
     for page in range(MAX_PAGES_PER_WALK):
         params = {**window.params(), "offset": page * page_size, "limit": page_size, "format": "json"}
         answer = net.json(list_url, params=params, headers=headers)
         batch = answer.get("CRSReports") or []
-        rows.extend(batch)
         total = (answer.get("pagination") or {}).get("count")
         count = total if isinstance(total, int) else count
+        yield batch, count
         if len(batch) < page_size or (count is not None and (page + 1) * page_size >= count):
-            break
-    return rows, count
+            return
 
 
 def list_until_settled(net: Net, base_url: str, headers: dict, window: Window, page_size: int, max_walks: int) -> Listing:
-    """Walk the window again until the distinct ids seen over all walks reach the API's count."""
+    """Walk the window again until the distinct ids seen over all walks reach the API's count.
+
+    A request that fails ends the listing: what was seen until then is kept, with the error."""
     list_url = f"{base_url.rstrip('/')}/v3/crsreport"
     rows: dict[str, dict] = {}
-    listing = Listing(rows, None, 0)
+    count = None
     for walk in range(1, max_walks + 1):
-        batch, count = walk_once(net, list_url, headers, window, page_size)
-        for row in batch:
-            rows.setdefault(row_id(row), row)
-        listing = Listing(rows, count, walk)
-        if listing.settled:
+        try:
+            for batch, count in walk_pages(net, list_url, headers, window, page_size):
+                for row in batch:
+                    rows.setdefault(row_id(row), row)
+        except DownloadError as exc:
+            return Listing(rows, count, walk, error=f"listing failed: {exc.reason} ({exc.subject})")
+        if Listing(rows, count, walk).settled:
             break
-    return listing
+    return Listing(rows, count, walk)
 
 
 def item_to_pdf_url(item: dict) -> str | None:
@@ -255,9 +259,9 @@ def listing_to_entries(listing: Listing, wanted: set[str]) -> dict[str, dict]:
 
 
 def unsettled_failure(listing: Listing, window: Window) -> Failure:
-    reason = (f"the list never settled: {len(listing.rows)} distinct reports seen in {listing.walks} walks, "
-              f"the API counts {listing.count}; the window {window.from_stamp}..{window.to_stamp} "
-              "(New York time) is listed again next pass")
+    what = listing.error or (f"the list never settled: {len(listing.rows)} distinct reports seen in {listing.walks} "
+                             f"walks, the API counts {listing.count}")
+    reason = f"{what}; the window {window.from_stamp}..{window.to_stamp} (New York time) is listed again next pass"
     return Failure("congress.gov API list", reason, SOURCE)
 
 
@@ -277,16 +281,9 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
     now = now or datetime.now(timezone.utc)
     state = load_state(raw_dir)
     window = window_for(now, state, lookback_days)
-    try:
-        listing = list_until_settled(net, base_url, headers, window, page_size, max_walks)
-    except DownloadError as exc:
-        found.failures.append(Failure(exc.subject, f"listing failed: {exc.reason}", SOURCE))
-        listing = Listing({}, None, 0)
-        settled = False
-    else:
-        settled = listing.settled
-        if not settled:
-            found.failures.append(unsettled_failure(listing, window))
+    listing = list_until_settled(net, base_url, headers, window, page_size, max_walks)
+    if not listing.settled:
+        found.failures.append(unsettled_failure(listing, window))
     found.checked = [f"congress.gov API: {len(listing.rows)} updated {window.from_stamp}..{window.to_stamp} New York time"]
     todo = {entry["report_id"]: entry for entry in retry or []}
     todo.update(listing_to_entries(listing, {r.upper() for r in report_ids or []}))
@@ -298,5 +295,5 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
             seen[report_id] = update_date or seen.get(report_id, "")
         except DownloadError as exc:
             found.failures.append(Failure(exc.subject, exc.reason, SOURCE, retry=entry))
-    save_state(raw_dir, state_after_pass(state, window, settled, seen))
+    save_state(raw_dir, state_after_pass(state, window, listing.settled, seen))
     return found

@@ -218,6 +218,11 @@ def test_congress_api_pages_the_list_fetches_pdfs_and_trusts_the_pdf_version(ser
     assert not any(p.endswith(".pdf") for p in server.paths_requested("GET"))
     assert sorted(server.detail_requests()) == ["IF10753", "IN12614", "R00000"]
 
+    # The crs source goes on from the footer's 7, not from the 102 the API claimed.
+    server.clear()
+    crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base)
+    assert server.paths_requested("GET") == [crs_path("IF10753", 8)]
+
 
 def test_congress_api_without_a_key_says_which_variable_to_set(server, tmp_path):
     found = congress_api.find_new_reports(make_net(), tmp_path / "raw", server.base, None)

@@ -43,9 +43,10 @@ def known_versions(raw_dir: Path, processed_dir: Path) -> dict[str, set[int]]:
             meta = json.loads(meta_path.read_text())
         except ValueError:
             continue
-        for key in ("claimed_version", "version"):
-            if meta.get("report_id") and isinstance(meta.get(key), int):
-                known.setdefault(meta["report_id"], set()).add(meta[key])
+        # `version` is the footer's (or, without one, what the source claimed); a claimed version can be
+        # far off (the congress.gov API said 102 for IF10753 version 7), so it never counts on its own.
+        if meta.get("report_id") and isinstance(meta.get("version"), int):
+            known.setdefault(meta["report_id"], set()).add(meta["version"])
         match = VERSIONED_NAME_RE.match(meta.get("name", ""))
         if match:
             known.setdefault(match["report_id"].upper(), set()).add(int(match["version"]))

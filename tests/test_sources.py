@@ -329,6 +329,9 @@ def test_a_new_report_is_found_by_get_probes_where_head_is_a_403_challenge(fake,
                                   max_first_version=5)
     assert not found.failures and [(f.report_id, f.version) for f in found.fetched] == [("R48905", 2)]
     assert not fake.paths_requested("HEAD")
+    with PoliteClient(min_interval=0.0, timeout=2.0) as client:
+        status, start = client.request("GET", fake.base + crs_path("R48905", 1), read_limit=1024)
+    assert (status, start) == (200, (PDF_DIR / "R48905.1.pdf").read_bytes()[:1024])
 
 
 def test_every_listed_report_is_requested_in_the_pass_that_listed_it_though_ties_reorder(fake, tmp_path):

@@ -25,6 +25,7 @@ LAYOUT = {
     "sources.congress_api": {
         "enabled": "congress_api", "base_url": "api_base_url", "api_key_env": "api_key_env",
         "lookback_days": "api_lookback_days", "report_ids": "api_report_ids", "page_size": "api_page_size",
+        "max_list_walks": "api_max_list_walks",
     },
     "downloads": {
         "min_interval_seconds": "min_interval_seconds", "timeout_seconds": "timeout_seconds",
@@ -36,6 +37,31 @@ LAYOUT = {
 
 class ConfigError(CrsdataError):
     """The configuration file or a flag is not usable."""
+
+
+def report_ids_to_checked(report_ids, subject: str) -> tuple[str, ...]:
+    """Normalised, de-duplicated report numbers; the first one that is not a CRS number is an error.
+
+    Report numbers go into URLs and folder names, so they are checked before any request is made.
+    """
+    from extractors.identity import is_valid_report_id, normalize_report_id
+
+    if isinstance(report_ids, str):
+        raise ConfigError(subject, f"report numbers must be a list, got the string {report_ids!r}")
+    checked = tuple(dict.fromkeys(normalize_report_id(str(r)) for r in report_ids))
+    for report_id in checked:
+        if not is_valid_report_id(report_id):
+            raise ConfigError(subject, f"{report_id!r}: invalid report number (expected e.g. IF10199, R48694)")
+    return checked
+
+
+def watch_ids_to_checked(report_ids, subject: str) -> tuple[str, ...]:
+    """Report numbers the `crs` source can watch: those with product-type letters (a PDF folder)."""
+    checked = report_ids_to_checked(report_ids, subject)
+    for report_id in checked:
+        if not report_id[0].isalpha():
+            raise ConfigError(subject, f"{report_id}: has no versioned-PDF folder at CRS; use the congress_api source")
+    return checked
 
 
 @dataclass(frozen=True)
@@ -53,6 +79,7 @@ class PollConfig:
     api_lookback_days: float = 3.0
     api_report_ids: tuple[str, ...] = ()
     api_page_size: int = 250
+    api_max_list_walks: int = 20      # walks of one window's list before it counts as unsettled (ties reorder)
     min_interval_seconds: float = 1.0
     timeout_seconds: float = 30.0
     retry_delay_seconds: tuple[float, ...] = (2.0, 10.0, 30.0)
@@ -61,21 +88,12 @@ class PollConfig:
     source_file: Path | None = None
 
     def __post_init__(self) -> None:
-        from extractors.identity import is_valid_report_id, normalize_report_id
-
         subject = str(self.source_file or "settings")
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen dataclass)
         set_("data_dir", Path(self.data_dir).resolve())
         set_("inboxes", tuple(Path(p).resolve() for p in self.inboxes))
-        watch = tuple(dict.fromkeys(normalize_report_id(str(r)) for r in self.watch))
-        for report_id in watch + tuple(normalize_report_id(str(r)) for r in self.api_report_ids):
-            if not is_valid_report_id(report_id):
-                raise ConfigError(subject, f"{report_id}: invalid report number (expected e.g. IF10199, R48694)")
-        for report_id in watch:
-            if not report_id[0].isalpha():
-                raise ConfigError(subject, f"{report_id}: has no versioned-PDF folder at CRS; use the congress_api source")
-        set_("watch", watch)
-        set_("api_report_ids", tuple(normalize_report_id(str(r)) for r in self.api_report_ids))
+        set_("watch", watch_ids_to_checked(self.watch, subject))
+        set_("api_report_ids", report_ids_to_checked(self.api_report_ids, subject))
         set_("retry_delay_seconds", tuple(float(d) for d in self.retry_delay_seconds))
         for url_field in ("crs_base_url", "api_base_url"):
             if not str(getattr(self, url_field)).startswith(("http://", "https://")):
@@ -84,6 +102,7 @@ class PollConfig:
             (self.workers >= 1, "workers must be at least 1"),
             (self.max_first_version >= 1, "max_first_version must be at least 1"),
             (1 <= self.api_page_size <= 250, "page_size must be between 1 and 250 (the API's maximum)"),
+            (self.api_max_list_walks >= 1, "max_list_walks must be at least 1"),
             (self.api_lookback_days > 0, "lookback_days must be positive"),
             (self.min_interval_seconds >= 0, "min_interval_seconds cannot be negative"),
             (self.timeout_seconds > 0, "timeout_seconds must be positive"),
@@ -107,7 +126,7 @@ class PollConfig:
         """Flags: --watch and --inbox extend the lists, the others replace the file's value."""
         changes: dict = {}
         if watch:
-            changes["watch"] = tuple(self.watch) + tuple(watch)
+            changes["watch"] = tuple(self.watch) + watch_ids_to_checked(watch, "--watch")
         if inboxes:
             changes["inboxes"] = tuple(self.inboxes) + tuple(Path(p) for p in inboxes)
         for name, value in (("crs_base_url", crs_base_url), ("data_dir", data_dir), ("workers", workers)):

@@ -70,7 +70,8 @@ def find_new(config: PollConfig, net: Net) -> Found:
         retry = [entry["retry"] for entry in previous if entry.get("source") == congress_api.SOURCE and entry.get("retry")]
         found.extend(run_source("congress_api", lambda: congress_api.find_new_reports(
             net, raw_dir, config.api_base_url, config.api_key(), lookback_days=config.api_lookback_days,
-            report_ids=list(config.api_report_ids), page_size=config.api_page_size, retry=retry)))
+            report_ids=list(config.api_report_ids), page_size=config.api_page_size, retry=retry,
+            max_walks=config.api_max_list_walks)))
     record_failures(raw_dir, previous, found.failures)
     return found
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -14,13 +15,18 @@ from click.testing import CliRunner
 from flows.cli import cli
 from flows.config import PollConfig
 from flows.poll import poll_once
+from flows.raw_store import stored_metadata, stored_originals
 from flows.sources.download import load_failed_downloads
-from tests.test_sources import API_KEY, CrsServer, crs_path, serve_congress_api
+from tests.fake_congress import API_KEY, FakeCongress, crs_path
+
+# A fixed instant in the past: the first API pass looks back far enough (lookback_days) to see it.
+BULK_REPUBLICATION = datetime(2026, 4, 22, 14, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
 def server():
-    srv = CrsServer()
+    """A fake congress.gov: HEAD is a 403 challenge, ties reorder, New York stamps, list rows lag."""
+    srv = FakeCongress()
     yield srv
     srv.close()
 
@@ -70,7 +76,7 @@ def test_a_failing_server_is_reported_nothing_is_published_and_the_next_poll_ret
 
 def test_next_poll_fetches_only_version_7_and_publishes_it(server, data_dir):
     server.publish("IF10753", 7)
-    server.requests.clear()
+    server.clear()
     result = poll_once(config_for(server, data_dir))
 
     assert not result.failures, result.failures
@@ -92,24 +98,63 @@ def test_a_poll_with_nothing_new_says_so_and_runs_no_pipeline(server, data_dir):
     assert "Nothing new (checked IF10753)" in cli_result.output
 
 
+def test_cli_poll_finds_and_publishes_the_newest_version_of_a_new_report(server, data_dir, tmp_path):
+    server.publish("R48905", 1)
+    server.publish("R48905", 2)
+    server.clear()
+    config = tmp_path / "crsdata.toml"
+    config.write_text('[sources.crs]\nmax_first_version = 4\n'
+                      '[downloads]\nmin_interval_seconds = 0.0\nretry_delay_seconds = [0.05]\n')
+    result = CliRunner().invoke(cli, ["poll", "--config", str(config), "--watch", "R48905", "--crs-base-url", server.base,
+                                      "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, output_of(result)
+    assert f"fetched  R48905 v2  <- {server.base}{crs_path('R48905', 2)}" in result.output
+    assert ("R48905", "2") in catalog_versions(data_dir) and ("R48905", "1") not in catalog_versions(data_dir)
+    # Found by GETs of the first KiB (the fake answers HEAD with a 403 challenge, as congress.gov does).
+    probes = [r.path for r in server.requests if r.headers.get("Range") == "bytes=0-1023"]
+    assert probes[:3] == [crs_path("R48905", v) for v in (1, 2, 3)]
+
+
+def test_cli_poll_refuses_a_bad_watch_id_before_any_request(server, data_dir):
+    server.clear()
+    result = CliRunner().invoke(cli, ["poll", "--watch", "IF10753", "--watch", "IF1/../../x", "--crs-base-url", server.base,
+                                      "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    assert "Error: --watch: 'IF1/../../X': invalid report number (expected e.g. IF10199, R48694)" in output_of(result)
+    assert server.requests == []
+
+
 def test_congress_api_poll_publishes_new_reports_and_never_shows_the_key(server, data_dir, tmp_path):
-    serve_congress_api(server)
-    server.publish("IN12614", 3)
+    # A bulk republication stamps every report alike: the list reorders them between page requests.
+    server.update("IF10753", 7, at=BULK_REPUBLICATION)     # already held from the crs source (same URL)
+    server.update("IN12614", 3, at=BULK_REPUBLICATION)     # its list row says version 1
+    server.update("R00000", 1, at=BULK_REPUBLICATION, has_pdf=False)
+    server.update("R48905", 2, at=BULK_REPUBLICATION)      # held too
+    server.update("IF11175", 11, at=BULK_REPUBLICATION)
+    server.clear()
     config = tmp_path / "crsdata.toml"
     config.write_text(
         f'[crsdata]\ndata_dir = "{data_dir}"\n'
-        f'[sources.congress_api]\nenabled = true\nbase_url = "{server.base}"\npage_size = 2\n'
+        f'[sources.congress_api]\nenabled = true\nbase_url = "{server.base}"\npage_size = 2\nlookback_days = 36500\n'
         '[downloads]\nmin_interval_seconds = 0.0\nretry_delay_seconds = [0.05]\n'
     )
     result = CliRunner().invoke(cli, ["poll", "--config", str(config)], env={"CONGRESS_API_KEY": API_KEY})
     text = output_of(result)
 
-    assert API_KEY not in text
-    assert "fetched  IN12614 v3" in text
+    assert "fetched  IN12614 v3" in text and "fetched  IF11175 v11" in text
     assert "Error: R00000: the API lists no PDF format for this report" in text
     assert result.exit_code == 1   # R00000 failed; the others went through
-    # IF10753 v7 came from the crs source already: same URL, not fetched or published twice.
-    assert sorted(catalog_versions(data_dir)) == [("IF10753", "6"), ("IF10753", "7"), ("IN12614", "3")]
-    for path in (data_dir / "raw").rglob("*"):
-        if path.is_file() and path.suffix in ("", ".json") and path.stat().st_size < 1_000_000:
-            assert API_KEY.encode() not in path.read_bytes(), path
+    # Every listed report's detail was asked for in this pass; held PDFs were not fetched again.
+    assert sorted(server.detail_requests()) == ["IF10753", "IF11175", "IN12614", "R00000", "R48905"]
+    assert not any(p in server.paths_requested("GET") for p in (crs_path("IF10753", 7), crs_path("R48905", 2)))
+    assert sorted(catalog_versions(data_dir)) == [("IF10753", "6"), ("IF10753", "7"), ("IF11175", "11"),
+                                                  ("IN12614", "3"), ("R48905", "2")]
+    raw = data_dir / "raw"
+    in12614 = next(stored_metadata(raw, s.sha256) for s in stored_originals(raw) if s.name == "IN12614.3.pdf")
+    assert (in12614["api_list_version"], in12614["api_detail_version"], in12614["version"]) == (1, 3, 3)
+    # The key is in no output and in no file under the data folder (every file, whatever its kind).
+    assert API_KEY not in text
+    files = [path for path in data_dir.rglob("*") if path.is_file()]
+    assert len(files) > 20
+    for path in files:
+        assert API_KEY.encode() not in path.read_bytes(), path

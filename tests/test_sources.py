@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,97 +19,33 @@ from flows.raw_store import object_path, stored_metadata, stored_originals
 from flows.sources import congress_api, crs, folder
 from flows.sources.download import Net, PoliteClient, load_failed_downloads, redact_url
 from tests.corpus_paths import FIXTURES, PDF_DIR
+from tests.fake_congress import API_KEY, FakeCongress, crs_path, fake  # noqa: F401  (fake: a fixture)
 
 API_FIXTURES = FIXTURES / "congress_api"
-API_KEY = "test-key-5f1d0c2b9e7a4d3c"
 EXAMPLE_CONFIG = Path(__file__).parent.parent / "crsdata.example.toml"
-
-
-def crs_path(report_id: str, version: int) -> str:
-    kind = "".join(c for c in report_id if c.isalpha())
-    return f"/crs_external_products/{kind}/PDF/{report_id}/{report_id}.{version}.pdf"
-
-
-class CrsServer:
-    """http.server in a thread on 127.0.0.1. `routes` maps a path to bytes, an int status, or a callable."""
-
-    def __init__(self):
-        self.routes: dict[str, object] = {}
-        self.requests: list[tuple[str, str, dict]] = []   # (method, path with query, headers)
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-            def answer(self, with_body: bool):
-                server.requests.append((self.command, self.path, dict(self.headers)))
-                route = server.routes.get(urlsplit(self.path).path, 404)
-                if callable(route):
-                    route = route(self)
-                status, body, kind = (route, b"", "text/plain") if isinstance(route, int) else (200, route, "application/pdf")
-                if isinstance(body, dict):
-                    body, kind = json.dumps(body).encode(), "application/json"
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    if with_body:
-                        self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def do_GET(self):
-                self.answer(True)
-
-            def do_HEAD(self):
-                self.answer(False)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def publish(self, report_id: str, version: int, data: bytes | None = None) -> None:
-        self.routes[crs_path(report_id, version)] = data if data is not None else (PDF_DIR / f"{report_id}.{version}.pdf").read_bytes()
-
-    def paths_requested(self, method: str = "GET") -> list[str]:
-        return [urlsplit(p).path for m, p, _ in self.requests if m == method]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def api_fixture(name: str, base: str) -> dict:
     return json.loads((API_FIXTURES / name).read_text().replace("{base}", base))
 
 
-def serve_congress_api(server: CrsServer, key: str = API_KEY) -> None:
-    """The list (two pages of two) and item endpoints, refusing requests without the key header."""
-
-    def keyed(make):
-        def route(handler):
-            if handler.headers.get("X-Api-Key") != key:
-                return 403
-            return make(handler)
-        return route
+def serve_congress_api(server: FakeCongress, key: str = API_KEY) -> None:
+    """The recorded-style answers: list (two pages of two) and details, refusing requests without the key."""
+    server.api_key = key
 
     def list_route(handler):
         query = parse_qs(urlsplit(handler.path).query)
         assert {"fromDateTime", "toDateTime", "offset", "limit"} <= set(query)
         return api_fixture("list_page1.json" if query["offset"] == ["0"] else "list_page2.json", server.base)
 
-    server.routes["/v3/crsreport"] = keyed(list_route)
+    server.routes["/v3/crsreport"] = list_route
     for report_id in ("IF10753", "IN12614", "R00000"):
-        server.routes[f"/v3/crsreport/{report_id}"] = keyed(lambda h, r=report_id: api_fixture(f"item_{r}.json", server.base))
+        server.routes[f"/v3/crsreport/{report_id}"] = lambda h, r=report_id: api_fixture(f"item_{r}.json", server.base)
 
 
 @pytest.fixture
 def server():
-    srv = CrsServer()
+    srv = FakeCongress()
     yield srv
     srv.close()
 
@@ -127,9 +62,12 @@ def test_first_pass_finds_the_one_published_version_by_probing_and_downloads_onl
 
     assert not found.failures
     assert [(f.report_id, f.version, f.claimed_version) for f in found.fetched] == [("IF10753", 6, 6)]
-    # Versions 1-7 probed by HEAD (7 is the first miss after the hit); only version 6 downloaded.
-    assert server.paths_requested("HEAD") == [crs_path("IF10753", v) for v in range(1, 8)]
-    assert server.paths_requested("GET") == [crs_path("IF10753", 6)]
+    # Versions 1-7 probed by a GET of their first KiB (7 is the first miss after the hit), never by HEAD
+    # (the server answers HEAD with a 403 challenge, as congress.gov does); only version 6 downloaded whole.
+    assert not server.paths_requested("HEAD")
+    probes = [(r.path, r.headers.get("Range")) for r in server.requests if r.headers.get("Range")]
+    assert probes == [(crs_path("IF10753", v), "bytes=0-1023") for v in range(1, 8)]
+    assert [r.path for r in server.requests if not r.headers.get("Range")] == [crs_path("IF10753", 6)]
     stored = found.fetched[0].stored
     assert stored.path.read_bytes() == (PDF_DIR / "IF10753.6.pdf").read_bytes()
     meta = stored_metadata(raw, stored.sha256)
@@ -143,13 +81,13 @@ def test_later_passes_ask_only_for_the_next_versions(server, tmp_path):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     server.publish("IF10753", 7)
-    server.requests.clear()
+    server.clear()
 
     found = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     assert [f.version for f in found.fetched] == [7]
     assert server.paths_requested("GET") == [crs_path("IF10753", 7), crs_path("IF10753", 8)]
 
-    server.requests.clear()
+    server.clear()
     again = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     assert again.fetched == [] and again.failures == []
     assert server.paths_requested("GET") == [crs_path("IF10753", 8)] and not server.paths_requested("HEAD")
@@ -159,8 +97,8 @@ def test_later_passes_ask_only_for_the_next_versions(server, tmp_path):
 def test_a_report_found_nowhere_is_searched_again_only_after_a_day(server, tmp_path):
     raw = tmp_path / "raw"
     first = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=5)
-    assert first.fetched == [] and not first.failures and len(server.paths_requested("HEAD")) == 5
-    server.requests.clear()
+    assert first.fetched == [] and not first.failures and len(server.paths_requested("GET")) == 5
+    server.clear()
     server.publish("IF10753", 6)
     second = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
     assert second.fetched == [] and server.requests == [] and "searched again daily" in second.checked[0]
@@ -188,6 +126,7 @@ def test_server_errors_are_retried_then_reported_and_the_next_pass_retries(serve
     server.publish("IF10753", 6)
     crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     server.routes[crs_path("IF10753", 7)] = 500
+    server.clear()
 
     found = crs.find_new_versions(make_net(), raw, processed, ["IF10753"], server.base)
     assert found.fetched == []
@@ -227,20 +166,24 @@ def test_a_server_that_does_not_answer_in_time_is_a_timeout_failure(server, tmp_
     processed = tmp_path / "processed"
     processed.mkdir()
     (processed / "catalog.csv").write_text("report_id,edition,version\nIF10753,2026-04-20.v6,6\n")
-    started = time.perf_counter()
     found = crs.find_new_versions(make_net(timeout=0.5), tmp_path / "raw", processed, ["IF10753"], server.base)
     assert found.fetched == []
     assert [f.reason for f in found.failures] == ["timed out after 0.5 s (after 3 attempts)"]
-    assert time.perf_counter() - started < 6
 
 
 def test_hosts_get_the_minimum_interval_between_requests(server, tmp_path):
-    client = PoliteClient(min_interval=0.3, timeout=2.0)
-    started = time.perf_counter()
+    clock, waits = [100.0], []
+
+    def sleep(seconds: float) -> None:   # a clock of our own: the test cannot depend on the machine's speed
+        waits.append(round(seconds, 6))
+        clock[0] += seconds
+
+    client = PoliteClient(min_interval=0.3, timeout=2.0, clock=lambda: clock[0], sleep=sleep)
     for _ in range(3):
         client.request("GET", server.base + "/nothing")
-    assert time.perf_counter() - started >= 0.6
+    client.request("GET", server.base.replace("127.0.0.1", "localhost") + "/nothing")   # another host: no wait
     client.close()
+    assert waits == [0.3, 0.3]
 
 
 def test_congress_api_pages_the_list_fetches_pdfs_and_trusts_the_pdf_version(server, tmp_path, caplog, capsys):
@@ -256,28 +199,33 @@ def test_congress_api_pages_the_list_fetches_pdfs_and_trusts_the_pdf_version(ser
     if10753 = next(f for f in found.fetched if f.report_id == "IF10753")
     meta = stored_metadata(raw, if10753.stored.sha256)
     # The list says 7, the item says 102, the PDF footer says 7: the footer wins.
-    assert (meta["api_list_version"], meta["api_current_version"], meta["version"]) == (7, 102, 7)
+    assert (meta["api_list_version"], meta["api_detail_version"], meta["version"]) == (7, 102, 7)
     assert meta["source"] == server.base + crs_path("IF10753", 7)
     assert [(f.subject, f.reason) for f in found.failures] == [("R00000", "the API lists no PDF format for this report")]
-    list_offsets = [parse_qs(urlsplit(p).query)["offset"] for m, p, _ in server.requests if urlsplit(p).path == "/v3/crsreport"]
-    assert list_offsets == [["0"], ["2"]]
+    assert [r.query["offset"] for r in server.list_requests()] == [["0"], ["2"]]   # 3 distinct of 3: settled
     # The key goes only to the API, in a header: never in a URL, never to the PDF host path.
-    for method, path, headers in server.requests:
-        assert API_KEY not in path
-        assert (headers.get("X-Api-Key") == API_KEY) == path.startswith("/v3/")
+    for request in server.requests:
+        assert API_KEY not in request.target
+        assert (request.headers.get("X-Api-Key") == API_KEY) == request.path.startswith("/v3/")
     for stored in stored_originals(raw):
         assert API_KEY not in json.dumps(stored_metadata(raw, stored.sha256))
     state_text = (raw / congress_api.STATE).read_text()
     assert API_KEY not in state_text and json.loads(state_text)["seen"]["IF10753"] == "2026-04-23T09:12:40Z"
     assert API_KEY not in caplog.text and API_KEY not in "".join(capsys.readouterr())
 
-    # The next pass lists the window again but fetches nothing it has seen; the failed item is retried.
-    server.requests.clear()
+    # The next pass lists the window again (the overlap) and asks for every listed report's detail, since
+    # a list row can lag its detail; it downloads no PDF it already holds.
+    server.clear()
     again = congress_api.find_new_reports(make_net(), raw, server.base, API_KEY, page_size=2,
                                           retry=[{"report_id": "R00000", "list_version": 1}])
     assert again.fetched == []
     assert not any(p.endswith(".pdf") for p in server.paths_requested("GET"))
-    assert "/v3/crsreport/R00000" in server.paths_requested("GET") and "/v3/crsreport/IF10753" not in server.paths_requested("GET")
+    assert sorted(server.detail_requests()) == ["IF10753", "IN12614", "R00000"]
+
+    # The crs source goes on from the footer's 7, not from the 102 the API claimed.
+    server.clear()
+    crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base)
+    assert server.paths_requested("GET") == [crs_path("IF10753", 8)]
 
 
 def test_congress_api_without_a_key_says_which_variable_to_set(server, tmp_path):
@@ -367,3 +315,154 @@ def test_failed_download_log_is_a_dot_file(tmp_path):
     record_failures(raw, load_failed_downloads(raw), [])
     assert load_failed_downloads(raw) == []
     assert not object_path(raw, "0" * 64).exists()
+
+
+# --- Against the fake congress.gov: HEAD refused, ties reordered, New York stamps, lagging list rows ---
+
+SUMMER = datetime(2026, 7, 15, 14, 0, tzinfo=timezone.utc)   # 10:00 in New York (EDT, UTC-4)
+# Real corpus PDFs (report, footer version) that a bulk republication stamps alike.
+TIED_REPORTS = [("IF10753", 7), ("IF11175", 11), ("IN12614", 3), ("IN12682", 2), ("LSB11418", 1),
+                ("R48905", 2), ("R48917", 2), ("IF12155", 7), ("IF13199", 1)]
+
+
+def test_a_new_report_is_found_by_get_probes_where_head_is_a_403_challenge(fake, tmp_path):
+    fake.publish("R48905", 1)
+    fake.publish("R48905", 2)
+    fake.honour_ranges = False   # a server that ignores Range: the probe still stops after the first bytes
+    found = crs.find_new_versions(make_net(), tmp_path / "raw", tmp_path / "processed", ["R48905"], fake.base,
+                                  max_first_version=5)
+    assert not found.failures and [(f.report_id, f.version) for f in found.fetched] == [("R48905", 2)]
+    assert not fake.paths_requested("HEAD")
+    with PoliteClient(min_interval=0.0, timeout=2.0) as client:
+        status, start = client.request("GET", fake.base + crs_path("R48905", 1), read_limit=1024)
+    assert (status, start) == (200, (PDF_DIR / "R48905.1.pdf").read_bytes()[:1024])
+
+
+def test_every_listed_report_is_requested_in_the_pass_that_listed_it_though_ties_reorder(fake, tmp_path):
+    for report_id, version in TIED_REPORTS:
+        fake.update(report_id, version, at=SUMMER - timedelta(hours=3))
+    found = congress_api.find_new_reports(make_net(), tmp_path / "raw", fake.base, API_KEY, now=SUMMER, page_size=2)
+
+    ids = sorted(report_id for report_id, _ in TIED_REPORTS)
+    pages_per_walk = 5   # 9 rows, 2 a page
+    first_walk = {report_id for page in fake.pages_served[:pages_per_walk] for report_id in page}
+    assert len(first_walk) < len(ids)            # one walk repeats some rows and skips others
+    assert len(fake.list_requests()) > pages_per_walk and len(fake.list_requests()) % pages_per_walk == 0
+    assert not found.failures
+    assert sorted(fake.detail_requests()) == ids   # each listed report's detail, once
+    assert sorted((f.report_id, f.version) for f in found.fetched) == sorted(TIED_REPORTS)
+
+
+def test_values_come_from_the_detail_and_the_footer_version_is_recorded_beside_them(fake, tmp_path):
+    fake.update("IF10753", 6, at=SUMMER - timedelta(days=1))
+    fake.update("IF10753", 7, at=SUMMER - timedelta(hours=1))   # its list row still says version 1
+    raw = tmp_path / "raw"
+    found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER)
+
+    assert [(f.report_id, f.version, f.claimed_version) for f in found.fetched] == [("IF10753", 7, 7)]
+    meta = stored_metadata(raw, found.fetched[0].stored.sha256)
+    assert (meta["api_list_version"], meta["api_detail_version"], meta["version"], meta["version_from"]) == (1, 7, 7, "pdf footer")
+    assert meta["source"] == fake.base + crs_path("IF10753", 7)
+    # The detail's stamp as the API wrote it (New York wall time with a Z), and the instant it means.
+    assert (meta["api_update_date"], meta["api_updated_at"]) == ("2026-07-15T09:00:00Z", "2026-07-15T13:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    "now, from_stamp, to_stamp",
+    [
+        ("2026-07-15T14:00:00+00:00", "2026-07-14T10:00:00Z", "2026-07-15T10:00:00Z"),   # EDT: UTC-4
+        ("2026-01-15T14:00:00+00:00", "2026-01-14T09:00:00Z", "2026-01-15T09:00:00Z"),   # EST: UTC-5
+        # 01:20 EST, in the hour repeated when daylight saving ends: stamps up to 02:00 already exist.
+        ("2026-11-01T06:20:00+00:00", "2026-10-31T02:20:00Z", "2026-11-01T02:00:00Z"),
+    ],
+    ids=["summer", "winter", "repeated-hour"],
+)
+def test_windows_are_sent_in_new_york_wall_time(fake, tmp_path, now, from_stamp, to_stamp):
+    congress_api.find_new_reports(make_net(), tmp_path / "raw", fake.base, API_KEY, now=datetime.fromisoformat(now),
+                                  lookback_days=1)
+    sent = fake.list_requests()[0].query
+    assert (sent["fromDateTime"], sent["toDateTime"]) == ([from_stamp], [to_stamp])
+
+
+@pytest.mark.parametrize(
+    "first_pass, update, second_pass",
+    [
+        ("2026-07-15T14:00:00+00:00", "2026-07-15T14:10:00+00:00", "2026-07-15T14:40:00+00:00"),
+        ("2026-01-15T15:00:00+00:00", "2026-01-15T15:10:00+00:00", "2026-01-15T15:40:00+00:00"),
+        # 01:10 EDT; stamped 01:40 EDT; next pass at 01:20 EST, when New York's clock reads earlier than the stamp.
+        ("2026-11-01T05:10:00+00:00", "2026-11-01T05:40:00+00:00", "2026-11-01T06:20:00+00:00"),
+        # The state written in daylight time is read after it ended.
+        ("2026-10-31T23:00:00+00:00", "2026-11-01T06:30:00+00:00", "2026-11-01T06:45:00+00:00"),
+        ("2026-03-08T06:30:00+00:00", "2026-03-08T06:50:00+00:00", "2026-03-08T07:10:00+00:00"),
+    ],
+    ids=["summer", "winter", "repeated-hour", "across-fall-back", "across-spring-forward"],
+)
+def test_an_update_stamped_just_after_a_pass_is_found_by_the_next(fake, tmp_path, first_pass, update, second_pass):
+    first, update_at, second = (datetime.fromisoformat(t) for t in (first_pass, update, second_pass))
+    raw = tmp_path / "raw"
+    fake.update("IF10753", 6, at=first - timedelta(days=1))
+    one = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=first)
+    assert [f.version for f in one.fetched] == [6] and not one.failures
+    assert json.loads((raw / congress_api.STATE).read_text())["last_until"] == first.isoformat()
+
+    fake.update("IF10753", 7, at=update_at)
+    two = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=second)
+    assert [f.version for f in two.fetched] == [7] and not two.failures
+
+
+def test_a_list_that_never_settles_is_a_failure_and_its_window_is_listed_again(fake, tmp_path):
+    for minutes, (report_id, version) in enumerate(TIED_REPORTS[:4]):
+        fake.update(report_id, version, at=SUMMER - timedelta(minutes=30 + minutes))
+    fake.count_extra = 1   # the count names a row the list never serves
+    raw = tmp_path / "raw"
+    found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER, page_size=2, max_walks=3)
+
+    assert [f.subject for f in found.failures] == ["congress.gov API list"]
+    assert "never settled: 4 distinct reports seen in 3 walks, the API counts 5" in found.failures[0].reason
+    assert sorted(fake.detail_requests()) == sorted(r for r, _ in TIED_REPORTS[:4])   # still requested now
+    assert len(found.fetched) == 4
+    assert "last_until" not in json.loads((raw / congress_api.STATE).read_text())
+    first_from = fake.list_requests()[0].query["fromDateTime"]
+
+    fake.count_extra = 0
+    fake.clear()
+    again = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER + timedelta(hours=1), page_size=2)
+    assert not again.failures and again.fetched == []
+    assert fake.list_requests()[0].query["fromDateTime"] == first_from   # the same window start, listed again
+    state = json.loads((raw / congress_api.STATE).read_text())
+    assert state["last_until"] == (SUMMER + timedelta(hours=1)).isoformat() and "unsettled_since" not in state
+
+
+def test_a_listing_cut_off_by_errors_still_requests_what_it_listed(fake, tmp_path):
+    for report_id, version in TIED_REPORTS:
+        fake.update(report_id, version, at=SUMMER - timedelta(hours=3))
+    fake.list_fails_from = 5   # the first walk (5 pages) goes through, then the API answers 503
+    raw = tmp_path / "raw"
+    found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER, page_size=2)
+
+    listed = sorted({report_id for page in fake.pages_served for report_id in page})
+    assert 0 < len(listed) < len(TIED_REPORTS)
+    assert sorted(fake.detail_requests()) == listed and sorted(f.report_id for f in found.fetched) == listed
+    assert [f.reason.split(";")[0] for f in found.failures] == ["listing failed: server answered HTTP 503 (after 3 attempts) "
+                                                                 f"({fake.base}/v3/crsreport)"]
+    state = json.loads((raw / congress_api.STATE).read_text())
+    assert "last_until" not in state and state["unsettled_since"] == (SUMMER - timedelta(days=3)).isoformat()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda base, raw: crs.find_new_versions(make_net(), raw, raw.parent / "processed", ["IF10753", "IF1/../x"], base),
+        lambda base, raw: PollConfig(watch=("IF10753", "not a report"), crs_base_url=base),
+        lambda base, raw: PollConfig(watch=("98-317",), crs_base_url=base),
+        lambda base, raw: PollConfig(watch="IF10753", crs_base_url=base),
+        lambda base, raw: PollConfig(crs_base_url=base).with_overrides(watch=["IF10753", "R4869X"]),
+        lambda base, raw: PollConfig(api_report_ids=("IF10753.7",), crs_base_url=base),
+    ],
+    ids=["crs-source", "config", "no-letters", "a-string", "flag", "api-ids"],
+)
+def test_watch_list_ids_are_checked_before_any_request(fake, tmp_path, make):
+    with pytest.raises(ConfigError) as caught:
+        make(fake.base, tmp_path / "raw")
+    assert "report number" in caught.value.reason or "versioned-PDF folder" in caught.value.reason
+    assert fake.requests == []

@@ -3,8 +3,9 @@
 CRS publishes every version of a product at
 ``<base>/crs_external_products/<TYPE>/PDF/<ID>/<ID>.<version>.pdf``. For a report we already hold,
 ask for the next version numbers until the first 404. For a report we hold nothing of, look for the
-newest version by HEAD requests from version 1 up (old versions may be gone, so misses before the
-first hit are expected) and download only that one unless `backfill` is set.
+newest version by probing from version 1 up (old versions may be gone, so misses before the first hit
+are expected) and download only that one unless `backfill` is set. Probes are GETs of the first bytes
+(`Net.exists`): congress.gov answers a bare HEAD on these URLs with a 403 bot challenge.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flows import raw_store
+from flows.config import watch_ids_to_checked
 from flows.raw_store import OBJECTS
 from flows.sources import Failure, Found, report_type
 from flows.sources.download import DownloadError, Net, fetch_and_store
@@ -41,9 +43,10 @@ def known_versions(raw_dir: Path, processed_dir: Path) -> dict[str, set[int]]:
             meta = json.loads(meta_path.read_text())
         except ValueError:
             continue
-        for key in ("claimed_version", "version"):
-            if meta.get("report_id") and isinstance(meta.get(key), int):
-                known.setdefault(meta["report_id"], set()).add(meta[key])
+        # `version` is the footer's (or, without one, what the source claimed); a claimed version can be
+        # far off (the congress.gov API said 102 for IF10753 version 7), so it never counts on its own.
+        if meta.get("report_id") and isinstance(meta.get("version"), int):
+            known.setdefault(meta["report_id"], set()).add(meta["version"])
         match = VERSIONED_NAME_RE.match(meta.get("name", ""))
         if match:
             known.setdefault(match["report_id"].upper(), set()).add(int(match["version"]))
@@ -114,7 +117,10 @@ def check_report(net: Net, raw_dir: Path, base_url: str, report_id: str, held: s
 
 def find_new_versions(net: Net, raw_dir: Path, processed_dir: Path, watch: list[str], base_url: str, *,
                       max_first_version: int = 60, backfill: bool = False) -> Found:
-    """Download every version of the watched reports newer than the newest already held."""
+    """Download every version of the watched reports newer than the newest already held.
+
+    A watch list with a number that is not a CRS product number raises `ConfigError` before any request."""
+    watch = list(watch_ids_to_checked(watch, "watch list"))
     held = known_versions(raw_dir, processed_dir)
     not_found = load_not_found(raw_dir)
     before = dict(not_found)

@@ -26,6 +26,7 @@ FAILED_DOWNLOADS = ".failed_downloads.json"
 PDF_TAIL_WINDOW = 2048  # %%EOF may be followed by a few bytes of whitespace or an incremental update marker
 HTML_HEAD_RE = re.compile(rb"^\s*(?:<!doctype html|<html|<head|<body)", re.I)
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+PROBE_BYTES = 1024   # what an existence probe reads: enough to see "%PDF-", the rest stays on the server
 
 _secrets: set[str] = set()
 
@@ -92,8 +93,10 @@ class PoliteClient:
                 self._sleep(wait)
         self._last_request[host] = self._clock()
 
-    def request(self, method: str, url: str, *, params: dict | None = None, headers: dict | None = None) -> tuple[int, bytes]:
-        """(status, body); the body is read in full (up to max_bytes) within the timeout."""
+    def request(self, method: str, url: str, *, params: dict | None = None, headers: dict | None = None,
+                read_limit: int | None = None) -> tuple[int, bytes]:
+        """(status, body); the body is read in full (up to max_bytes) within the timeout, or only its
+        first `read_limit` bytes, after which the connection is closed."""
         import httpx
 
         self._wait_for_turn(url)
@@ -109,7 +112,10 @@ class PoliteClient:
                     if self._clock() > deadline:
                         raise DownloadError(shown, f"download took longer than {self.timeout * 4:.0f} s", transient=True)
                     chunks.append(chunk)
-                return response.status_code, b"".join(chunks)
+                    if read_limit is not None and size >= read_limit:
+                        break
+                body = b"".join(chunks)
+                return response.status_code, body if read_limit is None else body[:read_limit]
         except httpx.TimeoutException:
             raise DownloadError(shown, f"timed out after {self.timeout:g} s", transient=True) from None
         except httpx.TransportError as exc:
@@ -122,12 +128,17 @@ def status_to_error(status: int, shown: str) -> DownloadError:
     return DownloadError(shown, f"server answered HTTP {status}", transient=False)
 
 
+def verify_pdf_start(data: bytes, shown: str) -> None:
+    """Refuse a start of the bytes that is not a PDF's (an error or challenge page served with 200)."""
+    if b"%PDF-" not in data[:PROBE_BYTES]:
+        kind = "an HTML page" if HTML_HEAD_RE.match(data[:2048].lstrip(b"\xef\xbb\xbf")) else "not a PDF"
+        raise DownloadError(shown, f"expected a PDF, got {kind} ({len(data)} bytes)", transient=False)
+
+
 def verify_document(data: bytes, expect: str, shown: str) -> None:
     """Refuse bytes that are not a whole PDF (or an HTML page, when one is expected)."""
     if expect == "pdf":
-        if b"%PDF-" not in data[:1024]:
-            kind = "an HTML page" if HTML_HEAD_RE.match(data[:2048].lstrip(b"\xef\xbb\xbf")) else "not a PDF"
-            raise DownloadError(shown, f"expected a PDF, got {kind} ({len(data)} bytes)", transient=False)
+        verify_pdf_start(data, shown)
         if b"%%EOF" not in data[-PDF_TAIL_WINDOW:]:
             # A cut connection looks exactly like this, so it is worth another try.
             raise DownloadError(shown, f"truncated PDF: no %%EOF trailer ({len(data)} bytes)", transient=True)
@@ -266,14 +277,17 @@ def fetch_and_store(fetch: Fetch, raw_dir: Path, url: str, name: str, source: st
     return Fetched(stored, redact_url(url), source, report_id, claimed_version, meta["version"], is_new)
 
 
-def head_exists(client: PoliteClient, url: str) -> bool:
-    """One attempt: does the server have this document? (HEAD, so nothing is downloaded.)"""
-    status, _ = client.request("HEAD", url)
+def probe_exists(client: PoliteClient, url: str) -> bool:
+    """One attempt: does the server have this PDF? A GET for its first bytes, never a HEAD: congress.gov
+    answers a bare HEAD on a CRS PDF with 403 and `Cf-Mitigated: challenge` where GET answers 200.
+    A server that ignores Range answers 200; the connection is closed after the first bytes anyway."""
+    status, start = client.request("GET", url, headers={"Range": f"bytes=0-{PROBE_BYTES - 1}"}, read_limit=PROBE_BYTES)
     if status in (404, 410):
         return False
-    if status == 200:
-        return True
-    raise status_to_error(status, redact_url(url))
+    if status not in (200, 206):
+        raise status_to_error(status, redact_url(url))
+    verify_pdf_start(start, redact_url(url))
+    return True
 
 
 class Net:
@@ -287,7 +301,7 @@ class Net:
         self.fetch: Fetch = fetch or retrying_fetch(client, self.delays, sleep)
 
     def exists(self, url: str) -> bool:
-        return with_retries(lambda: head_exists(self.client, url), self.delays, self._sleep)
+        return with_retries(lambda: probe_exists(self.client, url), self.delays, self._sleep)
 
     def json(self, url: str, *, params: dict | None = None, headers: dict | None = None) -> dict:
         return with_retries(lambda: get_json(self.client, url, params=params, headers=headers), self.delays, self._sleep)

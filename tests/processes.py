@@ -3,8 +3,10 @@ every process a data folder's runs started (workers, the Prefect supervisor and 
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,22 +55,35 @@ def wait_until_gone(data_dir: Path, timeout: float) -> list[int]:
 
 
 def read_until(process: subprocess.Popen, needle: str, timeout: float) -> str:
-    """Read the child's output until a line contains `needle` (bounded); returns what was read."""
-    import selectors
+    """Read the child's output until a line contains `needle` (bounded); returns what was read.
 
+    A thread reads the pipe (a select() on it would miss lines already in Python's read buffer)."""
+    lines = _line_queue(process)
     seen = []
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not selector.select(timeout=1):
-            if process.poll() is not None:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if process.poll() is not None and lines.empty():
                 break
             continue
-        line = process.stdout.readline()
-        if not line:
+        if line is None:
             break
         seen.append(line)
         if needle in line:
             return "".join(seen)
     raise AssertionError(f"no line with {needle!r} within {timeout} s; output:\n{''.join(seen)}")
+
+
+def _line_queue(process: subprocess.Popen) -> queue.Queue:
+    if not hasattr(process, "_lines"):
+        process._lines = queue.Queue()
+
+        def pump() -> None:
+            for line in iter(process.stdout.readline, ""):
+                process._lines.put(line)
+            process._lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+    return process._lines

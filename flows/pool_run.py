@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import io
 import json
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,6 @@ import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
 from prefect import flow, get_run_logger
 
 from flows.errors import CrsdataError
-from flows.processes import pid_is_alive
 
 BATCH_FLOW = "crsdata-batch"
 BATCH_DEPLOYMENT = "crsdata-batch"
@@ -41,8 +39,14 @@ def process_batch(data_dir: str, sha256s: list[str], report_id: str | None = Non
                   spacy_model: str | None = None, max_pages: int = 400, timeout_seconds: int = 600) -> dict:
     """Extract and publish these raw-store originals (run by a worker of the pool)."""
     from prefect.artifacts import create_table_artifact
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
 
     from flows.document_flow import run_jobs
+    from flows.prefect_server import owner_tags
+
+    with get_client(sync_client=True) as client:  # so that the submitter can tell when this process dies
+        client.update_flow_run(flow_run.id, tags=[*flow_run.tags, *owner_tags()])
     from flows.run_flow import stored_jobs
     from flows.settings import Settings
 
@@ -112,15 +116,11 @@ async def submit(batches: list[list[str]], settings, report_id: str | None, atte
         return runs
 
 
-def worker_is_gone(run) -> bool:
-    """A run 'Running' whose process on this host is dead (a killed worker) will never finish."""
-    host, _, pid = (run.infrastructure_pid or "").rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not pid_is_alive(int(pid))
-
-
 async def wait_for(runs: list, progress: Callable[[int, int], None], timeout: float) -> list:
     from prefect.client.orchestration import get_client
     from prefect.states import Crashed
+
+    from flows.prefect_server import owner_is_gone
 
     deadline = time.monotonic() + timeout
     ids, shown = [r.id for r in runs], None
@@ -128,7 +128,7 @@ async def wait_for(runs: list, progress: Callable[[int, int], None], timeout: fl
         while True:
             current = [await client.read_flow_run(i) for i in ids]
             for run in current:
-                if run.state and run.state.type.value == "RUNNING" and worker_is_gone(run):
+                if run.state and run.state.type.value == "RUNNING" and owner_is_gone(run.tags):
                     await client.set_flow_run_state(run.id, Crashed(message="the worker running this batch died"), force=True)
             done = sum(1 for r in current if r.state and r.state.type.value in FINAL_STATES)
             if (done, len(current)) != shown:

@@ -290,17 +290,23 @@ async def mark_dead_runs_crashed() -> int:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Crashed
 
-    host = f"crsdata-host:{socket.gethostname()}"
     marked = 0
     async with get_client() as client:
         running = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
             state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))))
         for run in running:
-            pids = [int(t.split(":", 1)[1]) for t in run.tags if t.startswith("crsdata-pid:") and t.split(":", 1)[1].isdigit()]
-            if host in run.tags and pids and not pid_is_alive(pids[0]):
-                await client.set_flow_run_state(run.id, Crashed(message=f"the crsdata process {pids[0]} died"), force=True)
+            if owner_is_gone(run.tags):
+                await client.set_flow_run_state(run.id, Crashed(message="the crsdata process running it died"), force=True)
                 marked += 1
     return marked
+
+
+def owner_is_gone(tags: list[str]) -> bool:
+    """True when the run's owner (see owner_tags) ran on this host and its process is dead."""
+    if f"crsdata-host:{socket.gethostname()}" not in tags:
+        return False
+    pids = [t.split(":", 1)[1] for t in tags if t.startswith("crsdata-pid:")]
+    return bool(pids) and pids[0].isdigit() and not pid_is_alive(int(pids[0]))
 
 
 async def _read_runs(limit: int) -> list[RunRecord]:

@@ -108,18 +108,13 @@ def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, pool):
         time.sleep(0 if running else 1)
     assert running, "no batch started"
     victim_pid = int(running[0].infrastructure_pid.rpartition(":")[2])
+    group = os.getpgid(victim_pid)
     os.kill(victim_pid, signal.SIGKILL)  # the batch's process dies mid-run...
     for worker in workers:                # ...and so does the worker that started it
-        if any(str(victim_pid) == p for p in _children(worker.pid)):
-            os.killpg(worker.pid, signal.SIGKILL)
+        if worker.pid == group:
+            os.killpg(group, signal.SIGKILL)
     output, _ = run.communicate(timeout=1500)
     assert run.returncode == 0, output
     catalog = assert_store_consistent(data_dir)
     assert len(catalog) == len(DOCUMENTS), output
 
-
-def _children(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []

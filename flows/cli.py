@@ -158,5 +158,9 @@ from flows.poll_cli import poll, serve  # noqa: E402
 cli.add_command(poll)
 cli.add_command(serve)
 
+from flows.history_cli import history  # noqa: E402
+
+cli.add_command(history)
+
 if __name__ == "__main__":
     cli()

@@ -10,8 +10,9 @@ column). So a figure the diff calls "changed" is one fact with a new value, and 
 change" is one fact marked ``same``.
 
 Two cases keep a fact alive without a figure row behind it, as the diff does:
-- the figure is still printed in the newer edition but the extractor missed it there (IF10199's
-  "sixth-largest"): the fact is carried with its old value, in the sentence that prints it;
+- the figure is still printed in the newer edition but the extractor missed it there: the fact is
+  carried with its old value, in the sentence that prints it (unless another fact already is that
+  figure in that sentence);
 - the words around it were replaced by another figure of the same kind that the extractor did not
   pick up (IF10199 v49 prints "about 55,000" U.S. troops where the seed said "over 50,000"): the
   fact takes the printed replacement as its value.
@@ -41,6 +42,7 @@ from extractors.diff_match import (
     match_sections,
     match_tables,
     table_label,
+    text_to_comparable,
     with_full_sentences,
 )
 from extractors.figures import QUALIFIERS
@@ -95,6 +97,14 @@ def replaced_figure(figure: dict, lookup: FigureLookup) -> dict:
             "qualifier": qualifier if qualifier in QUALIFIERS else None, "section_id": section_id, "sentence": sentence}
 
 
+def printed_by_another(figure: dict, facts: list[Fact]) -> bool:
+    """The sentence a missed figure would be carried to already holds that figure as another fact:
+    the seed of IF10199 says "sixth-largest U.S. trade partner" twice, v49 once. The diff sees no
+    change; for the history, one of the two facts is gone."""
+    text = text_to_comparable(figure.get("text"))
+    return any(f.record.get("sentence") == figure.get("sentence") and text_to_comparable(f.record.get("text")) == text for f in facts)
+
+
 def first_figure_facts(report_id: str, edition: EditionData, rows: list[dict]) -> list[Fact]:
     return [Fact(fact_id_for(report_id, "figures", edition.edition, figure_key(r)), "new", r, figure_label(r)) for r in rows]
 
@@ -123,8 +133,10 @@ def next_figure_facts(report_id: str, old: EditionData, old_facts: list[Fact], n
     dropped = []
     for lookup in match.old_only:
         fact = old_facts[lookup.index]
-        if lookup.kept:
+        if lookup.kept and not printed_by_another(carried_figure(fact.record, lookup), facts):
             facts.append(Fact(fact.fact_id, "same", carried_figure(fact.record, lookup), fact.label))
+        elif lookup.kept:
+            dropped.append(fact)
         elif lookup.outcome and lookup.index not in replaced_by:
             facts.append(Fact(fact.fact_id, "changed", replaced_figure(fact.record, lookup), fact.label))
         elif not lookup.outcome:

@@ -64,7 +64,7 @@ def editions_summary(history: History) -> str:
     return f"{history.report_id}: {len(merged)} edition(s), facts per status (fig = figures, cell = table cells)\n" + merged.to_string(index=False)
 
 
-def excerpt(sentence, text, width: int = 110) -> str:
+def excerpt(sentence, text, width: int = 90) -> str:
     """The part of the sentence around the figure, at most ``width`` characters."""
     sentence = " ".join(str(sentence or "").split())
     if len(sentence) <= width:
@@ -76,7 +76,9 @@ def excerpt(sentence, text, width: int = 110) -> str:
 
 
 def show_value(row: dict) -> str:
-    return "(dropped)" if row["status"] == "dropped" else str(row.get("text") if row.get("text") not in (None, "") else "(empty)")
+    if row["status"] == "dropped":
+        return "-"
+    return str(row["text"]) if row.get("text") not in (None, "") else "(empty cell)"
 
 
 def fact_lines(rows: list[dict], dataset: str) -> list[str]:

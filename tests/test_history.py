@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from extractors.diff_match import EditionData
+from extractors.fact_identity import editions_to_figure_history
 from flows.cli import cli
+from flows.diffs import load_edition
 from flows.history import MANIFEST_NAME, history_dir, read_history, write_history
 from flows.history_view import history_to_chart, select_facts
 from flows.raw_store import file_sha256
@@ -105,6 +108,31 @@ def test_two_percent_of_gdp_target_is_one_fact_marked_same(processed):
     assert list(zip(rows["edition"], rows["status"], rows["text"])) == [("2024-11-05", "new", "2%"), ("2026-10-01.v49", "same", "2%")]
     # reworded in v49 ("2% of its GDP by FY2027") and still the same fact
     assert "GDP" in rows.iloc[1]["sentence"] and "gross domestic product" not in rows.iloc[1]["sentence"]
+
+
+def test_a_figure_printed_once_where_there_were_two_is_one_fact(processed):
+    """The seed prints "sixth-largest U.S. trade partner" twice, v49 once: the diff sees no change
+    (the words are still printed), the history keeps one fact and drops the other."""
+    history = figures(processed, "IF10199")
+    sixth = facts_printing(history[history["edition"] == "2024-11-05"], "sixth-largest")
+    assert len(sixth) == 2
+    statuses = sorted(timeline(history, fact_id)[-1][1] for fact_id in sixth)
+    assert statuses == ["dropped", "same"]
+
+
+def test_a_figure_the_extractor_missed_is_carried_as_the_same_fact(processed):
+    """Real v6 and v7 of IF10753, v7's "$58 million annually" row taken out as if the extractor had
+    missed it: the fact goes on, marked same, in the v7 sentence that still prints it."""
+    v6, v7 = (load_edition(processed / "IF10753" / key) for key in ("2026-04-20.v6", "2026-04-23.v7"))
+    frames = dict(v7.frames)
+    frames["figures"] = frames["figures"][frames["figures"]["text"] != "$58 million annually"]
+    missed = EditionData(v7.edition, v7.manifest, frames)
+    history = pd.DataFrame(editions_to_figure_history("IF10753", [v6, missed]))
+    fact = history.loc[(history["edition"] == "2026-04-20.v6") & (history["text"] == "$58 million annually"), "fact_id"].item()
+    rows = history[history["fact_id"] == fact]
+    assert list(zip(rows["edition"], rows["status"], rows["text"])) == [("2026-04-20.v6", "new", "$58 million annually"), ("2026-04-23.v7", "same", "$58 million annually")]
+    assert rows.iloc[1]["sentence"] in [sentence for _, sentence in v7.sentences()]
+    assert history[history["edition"] == "2026-04-23.v7"]["fact_id"].is_unique
 
 
 def test_a_dropped_fact_gets_one_dropped_row_then_nothing(processed):

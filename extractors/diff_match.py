@@ -17,6 +17,10 @@ Matching, in short:
 - table cells: on (caption without number and year, row, column); a moved table year is one row.
 - entities, acronyms, dates: added or dropped only when the thing is absent from the other
   edition's text too (an extractor missing a mention is not a change).
+
+The figure and cell matching (``match_figure_rows``, ``match_tables``, ``cells_by_key``) is also
+what ``extractors.fact_identity`` chains editions with, so a history and a diff never disagree on
+which facts are the same.
 """
 from __future__ import annotations
 

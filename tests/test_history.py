@@ -280,3 +280,11 @@ def test_cli_errors_are_one_line(processed):
     assert unknown.exit_code == 1 and unknown.output.strip() == "Error: IF99999: no published edition; run 'crsdata run' on it first"
     nothing = invoke("history", "R48905", "--format", "png", "--data-dir", str(processed.parent))
     assert nothing.exit_code == 1 and nothing.output.startswith("Error: R48905: ") and len(nothing.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("module", [figure_history, cell_history], ids=["figure_history", "cell_history"])
+def test_every_history_column_is_described(module):
+    columns = module.Schema.to_schema().columns
+    assert list(module.COLUMNS) == list(columns)
+    assert [c for c, spec in columns.items() if not (spec.description or "").strip()] == []
+    assert (module.__doc__ or "").strip()

@@ -88,13 +88,25 @@ def carried_figure(figure: dict, lookup: FigureLookup) -> dict:
     return {**figure, "section_id": section_id, "sentence": sentence}
 
 
-def replaced_figure(figure: dict, lookup: FigureLookup) -> dict:
-    """The figure whose printed value the newer edition replaced by ``lookup.outcome``."""
+def replaced_figure(figure: dict, lookup: FigureLookup) -> dict | None:
+    """The figure whose printed value the newer edition replaced by ``lookup.outcome``; None when
+    the phrase gives no value of the figure's kind."""
     section_id, sentence = lookup.aligned
-    _, value = figure_value_phrase(lookup.outcome, figure.get("kind"))
-    qualifier = (NEW_FIGURE_RE.match(lookup.outcome).group("qualifier") or "").lower()
-    return {**figure, "text": lookup.outcome, "value": value, "value_high": None, "year": None,
+    found = figure_value_phrase(lookup.outcome, figure.get("kind"))
+    printed = NEW_FIGURE_RE.match(lookup.outcome)
+    if found is None or printed is None:
+        return None
+    qualifier = (printed.group("qualifier") or "").lower()
+    return {**figure, "text": lookup.outcome, "value": found[1], "value_high": None, "year": None,
             "qualifier": qualifier if qualifier in QUALIFIERS else None, "section_id": section_id, "sentence": sentence}
+
+
+def figure_without_row(figure: dict, lookup: FigureLookup) -> dict | None:
+    """An old figure as the newer edition prints it with no figure row of its own: still printed,
+    or its words replaced by another figure phrase; None when it is gone."""
+    if lookup.kept:
+        return carried_figure(figure, lookup)
+    return replaced_figure(figure, lookup) if lookup.outcome else None
 
 
 def printed_by_another(figure: dict, facts: list[Fact]) -> bool:
@@ -132,15 +144,14 @@ def next_figure_facts(report_id: str, old: EditionData, old_facts: list[Fact], n
             facts.append(Fact(fact_id_for(report_id, "figures", new.edition, figure_key(row)), "new", row, figure_label(row)))
     dropped = []
     for lookup in match.old_only:
+        if lookup.index in replaced_by:
+            continue  # a figure row of the newer edition carries it on
         fact = old_facts[lookup.index]
-        if lookup.kept and not printed_by_another(carried_figure(fact.record, lookup), facts):
-            facts.append(Fact(fact.fact_id, "same", carried_figure(fact.record, lookup), fact.label))
-        elif lookup.kept:
+        record = figure_without_row(fact.record, lookup)
+        if record is None or printed_by_another(record, facts):
             dropped.append(fact)
-        elif lookup.outcome and lookup.index not in replaced_by:
-            facts.append(Fact(fact.fact_id, "changed", replaced_figure(fact.record, lookup), fact.label))
-        elif not lookup.outcome:
-            dropped.append(fact)
+        else:
+            facts.append(Fact(fact.fact_id, "same" if lookup.kept else "changed", record, fact.label))
     return facts, dropped
 
 

@@ -121,6 +121,13 @@ def is_current(processed: Path, report_id: str, editions: pd.DataFrame) -> bool:
     return manifest.get("editions") == editions_signature(editions) and all((path.parent / name).exists() for name in manifest.get("files", {}))
 
 
+def published_history_files(processed: Path) -> dict[str, list[Path]]:
+    """Every report's published history Parquet files by table name ('figure_history',
+    'cell_history'), for loading them all in one place (the browse database)."""
+    names = [history_name(dataset) for dataset in HISTORY_DATASETS]
+    return {name: sorted(Path(processed).glob(f"*/{HISTORY_FOLDER}/{name}.parquet")) for name in names}
+
+
 def read_history(processed: Path, report_id: str) -> History:
     """The published history, rebuilt first when it is missing or older than the editions
     (published before histories existed, or a rebuild failed)."""

@@ -24,6 +24,7 @@ editions always gives the same ids, whatever order the editions were published i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from extractors.diff_match import (
@@ -155,9 +156,10 @@ def next_figure_facts(report_id: str, old: EditionData, old_facts: list[Fact], n
     return facts, dropped
 
 
-def editions_to_figure_history(report_id: str, editions: list[EditionData]) -> list[dict]:
+def editions_to_figure_history(report_id: str, editions: Iterable[EditionData]) -> list[dict]:
     """One record per figure fact per edition it is printed in, plus one ``dropped`` record in the
-    first edition that no longer prints it. Editions must be oldest first."""
+    first edition that no longer prints it. Editions oldest first, read once (a generator keeps
+    only two editions in memory)."""
     history: list[dict] = []
     previous, facts = None, []
     for edition in editions:
@@ -230,7 +232,7 @@ def inherited_cells(old: EditionData, old_facts: dict[tuple, Fact], new: Edition
     return inherited
 
 
-def editions_to_cell_history(report_id: str, editions: list[EditionData]) -> list[dict]:
+def editions_to_cell_history(report_id: str, editions: Iterable[EditionData]) -> list[dict]:
     """One record per table-cell fact per edition that prints it, plus one ``dropped`` record in
     the first edition without it (also when a table is printed there only as an image)."""
     history: list[dict] = []

@@ -18,11 +18,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
+from pandera.errors import SchemaErrors
 
-from extractors.diff_match import EditionData
 from extractors.fact_identity import editions_to_cell_history, editions_to_figure_history
 from flows import __version__
 from flows.diffs import load_edition, report_editions
+from flows.errors import ValidationFailedError
 from flows.locking import exclusive_lock
 from flows.publish import check_path_part
 from flows.raw_store import file_sha256, write_atomically
@@ -54,24 +55,27 @@ def history_dir(processed: Path, report_id: str) -> Path:
     return Path(processed) / check_path_part(report_id, "report id") / HISTORY_FOLDER
 
 
-def records_to_history_frame(records: list[dict], dataset: str) -> pd.DataFrame:
+def records_to_history_frame(report_id: str, records: list[dict], dataset: str) -> pd.DataFrame:
     module = HISTORY_DATASETS[dataset]
     frame = pd.DataFrame.from_records(records, columns=list(module.COLUMNS))
-    return module.Schema.validate(frame, lazy=True)[list(module.COLUMNS)]
-
-
-def editions_to_history(report_id: str, editions: list[EditionData]) -> dict[str, pd.DataFrame]:
-    """Both validated history frames from a report's editions, oldest first."""
-    return {dataset: records_to_history_frame(build(report_id, editions), dataset) for dataset, build in BUILDERS.items()}
+    try:
+        return module.Schema.validate(frame, lazy=True)[list(module.COLUMNS)]
+    except SchemaErrors as exc:
+        first = exc.failure_cases.iloc[0]
+        raise ValidationFailedError(f"{report_id} {history_name(dataset)}", f"{len(exc.failure_cases)} failing checks, first: {first['check']} on {first['column']}") from exc
 
 
 def build_history(processed: Path, report_id: str) -> History:
-    """The report's histories computed from its published editions (nothing is written)."""
+    """The report's histories computed from its published editions (nothing is written). Each
+    history reads the editions one after the other: two are in memory at a time."""
     processed = Path(processed)
     report_id = report_id.upper()
     editions = report_editions(processed, report_id)
-    loaded = [load_edition(processed / path) for path in editions["path"]]
-    return History(report_id, editions, editions_to_history(report_id, loaded))
+    frames = {}
+    for dataset, build in BUILDERS.items():
+        loaded = (load_edition(processed / path) for path in editions["path"])
+        frames[dataset] = records_to_history_frame(report_id, build(report_id, loaded), dataset)
+    return History(report_id, editions, frames)
 
 
 def frame_to_bytes(frame: pd.DataFrame, suffix: str) -> bytes:

@@ -18,7 +18,6 @@ from flows.errors import CrsdataError
 from flows.history import History, history_name
 from flows.raw_store import write_atomically
 
-FORMATS = ("table", "csv", "json", "png")
 SEARCH_COLUMNS = {
     "figures": ("label", "text", "subject", "sentence"),
     "table_cells": ("label", "caption", "row", "column", "text"),
@@ -152,7 +151,7 @@ def history_to_chart(history: History, dataset: str, selected: pd.DataFrame):
 
 
 def render_history(history: History, dataset: str, fmt: str, search: str | None = None, changed_only: bool = False) -> bytes:
-    """The selected facts in one of FORMATS, as bytes to print or to write."""
+    """The selected facts as table, csv, json or png, as bytes to print or to write."""
     selected = select_facts(history.frames[dataset], dataset, search, changed_only)
     if fmt == "png":
         buffer = io.BytesIO()

@@ -29,6 +29,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -85,11 +86,15 @@ def text_to_tokens(text: str | None) -> list[str]:
     return [t for i, t in enumerate(tokens) if not (t in ORDINAL_SUFFIXES and i and tokens[i - 1][-1:].isdigit())]
 
 
+# comparable forms are asked for the same sentences again and again (every figure is looked up in
+# every sentence of the other edition); they are pure, so remember them
+@lru_cache(maxsize=16384)
 def text_to_comparable(text: str | None) -> str:
     """The text with everything typesetting varies removed; equal comparables mean 'no change'."""
     return "".join(text_to_tokens(text))
 
 
+@lru_cache(maxsize=16384)
 def text_to_words(text: str | None) -> str:
     """Lower-case word tokens joined by one space: for similarity scores and whole-word lookups."""
     return " ".join(text_to_tokens(text))

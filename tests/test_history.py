@@ -7,7 +7,9 @@ R48905 v1 -> v2 (PDF): typography only, every fact the same.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import pytest
@@ -216,6 +218,19 @@ def test_missing_history_is_rebuilt_when_read(processed, tmp_path):
     assert list(history.editions["edition"]) == ["2026-04-20.v6", "2026-04-23.v7"]
     for name in HISTORY_FILES:
         assert (history_dir(copy, "IF10753") / name).read_bytes() == (history_dir(processed, "IF10753") / name).read_bytes()
+
+
+def test_concurrent_rebuilds_leave_whole_identical_files(processed, tmp_path):
+    """Two processes rebuilding one report's history at once (two runs publishing editions of the
+    same report): every file is whole and the same as one rebuild gives, no temp file is left."""
+    copy = tmp_path / "processed"
+    shutil.copytree(processed, copy)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        folders = list(pool.map(write_history, [copy] * 4, ["IF10753"] * 4))
+    assert {str(f) for f in folders} == {str(history_dir(copy, "IF10753"))}
+    for name in HISTORY_FILES:
+        assert (history_dir(copy, "IF10753") / name).read_bytes() == (history_dir(processed, "IF10753") / name).read_bytes()
+    assert not [p for p in history_dir(copy, "IF10753").iterdir() if p.name.startswith(".")]
 
 
 # ---------------------------------------------------------------- crsdata history

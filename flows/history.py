@@ -2,12 +2,13 @@
 
 ``processed/<REPORT_ID>/history/`` holds figure_history.csv/.parquet and cell_history.csv/.parquet
 (one row per fact per edition: schemas/figure_history.py, schemas/cell_history.py) and
-history_manifest.json (the editions the history was built from, the files' sha256; not
-"manifest.json", which marks an edition folder for ``published_manifests``). The whole history is rebuilt from
-the report's editions whenever one is published, a backfilled older edition too, so it never
-depends on the order editions arrived in; it holds no timestamp, so the same editions always give
-byte-identical files. Each file is written beside its final place and renamed into it, under the
-report's history lock, manifest last.
+history_manifest.json (the editions it was built from, the files' sha256; not "manifest.json",
+which marks an edition folder for ``published_manifests``).
+
+The whole history is rebuilt from the report's editions whenever one is published, a backfilled
+older edition too, so it never depends on the order editions arrived in; it holds no timestamp,
+so the same editions always give byte-identical files. Each file is written beside its final
+place and renamed into it, under the report's history lock, the manifest last.
 """
 from __future__ import annotations
 

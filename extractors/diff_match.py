@@ -17,6 +17,10 @@ Matching, in short:
 - table cells: on (caption without number and year, row, column); a moved table year is one row.
 - entities, acronyms, dates: added or dropped only when the thing is absent from the other
   edition's text too (an extractor missing a mention is not a change).
+
+The figure and cell matching (``match_figure_rows``, ``match_tables``, ``cells_by_key``) is also
+what ``extractors.fact_identity`` chains editions with, so a history and a diff never disagree on
+which facts are the same.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -81,11 +86,15 @@ def text_to_tokens(text: str | None) -> list[str]:
     return [t for i, t in enumerate(tokens) if not (t in ORDINAL_SUFFIXES and i and tokens[i - 1][-1:].isdigit())]
 
 
+# comparable forms are asked for the same sentences again and again (every figure is looked up in
+# every sentence of the other edition); they are pure, so remember them
+@lru_cache(maxsize=16384)
 def text_to_comparable(text: str | None) -> str:
     """The text with everything typesetting varies removed; equal comparables mean 'no change'."""
     return "".join(text_to_tokens(text))
 
 
+@lru_cache(maxsize=16384)
 def text_to_words(text: str | None) -> str:
     """Lower-case word tokens joined by one space: for similarity scores and whole-word lookups."""
     return " ".join(text_to_tokens(text))
@@ -546,12 +555,13 @@ def figure_in_aligned_sentence(figure: dict, aligned: str) -> str | None:
     return found[0] if found else None
 
 
-def still_printed(figure: dict, others: list[tuple[str, str]], threshold: float = 0.4) -> bool:
-    """The figure's words appear in a loosely similar sentence of the other edition: the extractor
-    missed it there (or the sentence was reworded around it); the value itself did not change."""
-    return any(
-        contains_words(text_to_words(other), figure.get("text")) and similarity(figure.get("sentence"), other) >= threshold
-        for _, other in others
+def printed_sentence(figure: dict, others: list[tuple[str, str]], threshold: float = 0.4) -> tuple[str, str] | None:
+    """The first loosely similar sentence of the other edition that prints the figure's words: the
+    extractor missed it there (or the sentence was reworded around it); the value did not change."""
+    return next(
+        ((section_id, other) for section_id, other in others
+         if contains_words(text_to_words(other), figure.get("text")) and similarity(figure.get("sentence"), other) >= threshold),
+        None,
     )
 
 
@@ -569,49 +579,105 @@ def with_full_sentences(figures: list[dict], edition: EditionData) -> list[dict]
     return fixed
 
 
-def figures_to_changes(old: EditionData, new: EditionData, section_map: dict[str, str]) -> list[dict]:
-    old_rows, new_rows = with_full_sentences(old.records("figures"), old), with_full_sentences(new.records("figures"), new)
-    old_headings, new_headings = old.headings(), new.headings()
+@dataclass(frozen=True)
+class FigureLookup:
+    """A figure found on one side only, looked up in the other edition's sentences."""
+
+    index: int                               # its position in its edition's figure rows
+    aligned: tuple[str, str] | None          # (section_id, sentence) it most likely became
+    outcome: str | None                      # 'same', the replacing figure phrase, or None
+    printed: tuple[str, str] | None = None   # a loosely similar sentence that still prints it
+
+    @property
+    def kept(self) -> bool:
+        """Still printed on the other side (only the extractor missed it): no change."""
+        return self.outcome == "same" or (self.outcome is None and self.printed is not None)
+
+
+@dataclass(frozen=True)
+class FigureMatch:
+    """How the figures of two editions correspond (indices into the old and new figure rows)."""
+
+    pairs: list[tuple[int, int]]
+    old_only: list[FigureLookup]        # old figures in no pair, in order
+    new_only: list[FigureLookup]        # new figures in no pair and replacing no old phrase, in order
+    replacements: dict[int, int]        # new index -> old index whose replacing phrase it prints
+
+
+def lookup_figure(index: int, figure: dict, others: list[tuple[str, str]]) -> FigureLookup:
+    aligned = best_aligned_sentence(figure.get("sentence") or "", others)
+    outcome = figure_in_aligned_sentence(figure, aligned[1]) if aligned else None
+    printed = printed_sentence(figure, others) if outcome is None else None
+    return FigureLookup(index, aligned, outcome, printed)
+
+
+def replaced_phrase_index(figure: dict, replaced: list[tuple[int, str, str]]) -> int | None:
+    """The old figure whose replacing phrase this new figure is (it is the same change, not an
+    addition), from (old index, aligned sentence, phrase) of the old figures that were replaced."""
+    for old_index, sentence, phrase in replaced:
+        if similarity(sentence, figure.get("sentence")) < 0.9:
+            continue
+        if sentence == figure.get("sentence") and text_to_words(figure["text"]) in text_to_words(phrase) or text_to_words(phrase) in text_to_words(figure["text"]):
+            return old_index
+    return None
+
+
+def match_figure_rows(old_rows: list[dict], new_rows: list[dict], old_sentences: list[tuple[str, str]],
+                      new_sentences: list[tuple[str, str]], section_map: dict[str, str]) -> FigureMatch:
+    """Pairs by what the figures measure, then each figure left over looked up in the other
+    edition's sentences (see ``figure_in_aligned_sentence`` and ``printed_sentence``)."""
     pairs = match_figures(old_rows, new_rows, section_map)
-    rows: list[dict] = []
-    for i, j in pairs:
-        a, b = old_rows[i], new_rows[j]
-        heading = new_headings.get(b.get("section_id"))
-        if a.get("value") != b.get("value") or a.get("value_high") != b.get("value_high"):
-            name = "value"
-        elif (a.get("qualifier") or "") != (b.get("qualifier") or ""):
-            name = "qualifier"
-        elif a.get("year") is not None and b.get("year") is not None and a.get("year") != b.get("year"):
-            name = "year"
-        else:
-            continue
-        rows.append(change("figures", "changed", figure_label(b if b.get("subject") else a), name, a["text"], b["text"], a.get("sentence"), b.get("sentence"), heading))
     matched_old, matched_new = {i for i, _ in pairs}, {j for _, j in pairs}
-    replaced_in_new: list[tuple[str, str]] = []
-    for i, a in enumerate(old_rows):
-        if i in matched_old:
-            continue
-        aligned = best_aligned_sentence(a.get("sentence") or "", new.sentences())
-        outcome = figure_in_aligned_sentence(a, aligned[1]) if aligned else None
-        if outcome == "same" or (outcome is None and still_printed(a, new.sentences())):
-            continue
-        if outcome:
-            replaced_in_new.append((aligned[1], outcome))
-            rows.append(change("figures", "changed", figure_label(a), "value", a["text"], outcome, a.get("sentence"), aligned[1], new_headings.get(aligned[0])))
-        else:
-            rows.append(change("figures", "removed", figure_label(a), "value", a["text"], None, a.get("sentence"), aligned[1] if aligned else None, old_headings.get(a.get("section_id"))))
+    old_only = [lookup_figure(i, a, new_sentences) for i, a in enumerate(old_rows) if i not in matched_old]
+    replaced = [(lookup.index, lookup.aligned[1], lookup.outcome) for lookup in old_only if lookup.outcome and lookup.outcome != "same"]
+    new_only, replacements = [], {}
     for j, b in enumerate(new_rows):
         if j in matched_new:
             continue
-        if any(sentence == b.get("sentence") and text_to_words(b["text"]) in text_to_words(phrase) or text_to_words(phrase) in text_to_words(b["text"])
-               for sentence, phrase in replaced_in_new if similarity(sentence, b.get("sentence")) >= 0.9):
+        old_index = replaced_phrase_index(b, replaced)
+        if old_index is not None:
+            replacements[j] = old_index
+        else:
+            new_only.append(lookup_figure(j, b, old_sentences))
+    return FigureMatch(pairs, old_only, new_only, replacements)
+
+
+def figure_change_field(a: dict, b: dict) -> str | None:
+    """What differs between two matched figures (value, qualifier, year), or None when nothing."""
+    if a.get("value") != b.get("value") or a.get("value_high") != b.get("value_high"):
+        return "value"
+    if (a.get("qualifier") or "") != (b.get("qualifier") or ""):
+        return "qualifier"
+    if a.get("year") is not None and b.get("year") is not None and a.get("year") != b.get("year"):
+        return "year"
+    return None
+
+
+def figures_to_changes(old: EditionData, new: EditionData, section_map: dict[str, str]) -> list[dict]:
+    old_rows, new_rows = with_full_sentences(old.records("figures"), old), with_full_sentences(new.records("figures"), new)
+    old_headings, new_headings = old.headings(), new.headings()
+    match = match_figure_rows(old_rows, new_rows, old.sentences(), new.sentences(), section_map)
+    rows: list[dict] = []
+    for i, j in match.pairs:
+        a, b = old_rows[i], new_rows[j]
+        name = figure_change_field(a, b)
+        if name is not None:
+            rows.append(change("figures", "changed", figure_label(b if b.get("subject") else a), name, a["text"], b["text"],
+                               a.get("sentence"), b.get("sentence"), new_headings.get(b.get("section_id"))))
+    for lookup in match.old_only:
+        a, aligned = old_rows[lookup.index], lookup.aligned
+        if lookup.kept:
             continue
-        aligned = best_aligned_sentence(b.get("sentence") or "", old.sentences())
-        outcome = figure_in_aligned_sentence(b, aligned[1]) if aligned else None
-        if outcome == "same" or (outcome is None and still_printed(b, old.sentences())):
+        if lookup.outcome:
+            rows.append(change("figures", "changed", figure_label(a), "value", a["text"], lookup.outcome, a.get("sentence"), aligned[1], new_headings.get(aligned[0])))
+        else:
+            rows.append(change("figures", "removed", figure_label(a), "value", a["text"], None, a.get("sentence"), aligned[1] if aligned else None, old_headings.get(a.get("section_id"))))
+    for lookup in match.new_only:
+        b, aligned = new_rows[lookup.index], lookup.aligned
+        if lookup.kept:
             continue
-        if outcome:
-            rows.append(change("figures", "changed", figure_label(b), "value", outcome, b["text"], aligned[1], b.get("sentence"), new_headings.get(b.get("section_id"))))
+        if lookup.outcome:
+            rows.append(change("figures", "changed", figure_label(b), "value", lookup.outcome, b["text"], aligned[1], b.get("sentence"), new_headings.get(b.get("section_id"))))
         else:
             rows.append(change("figures", "added", figure_label(b), "value", None, b["text"], aligned[1] if aligned else None, b.get("sentence"), new_headings.get(b.get("section_id"))))
     return rows
@@ -657,16 +723,31 @@ def cell_value_key(cell: dict) -> str:
     return text_to_comparable(cell.get("value"))
 
 
-def cells_to_changes(a: dict, b: dict, old_cells: list[dict], new_cells: list[dict], year_moves: dict[str, str]) -> list[dict]:
+def caption_year_moves(old_years: list[str], new_years: list[str]) -> dict[str, str]:
+    """A one-year snapshot ("Top partners, 2023" -> "2025") may label a column by its year; a moved
+    range (FY2016-FY2025 -> FY2017-FY2026) is a window: rows come and go, nothing is renamed."""
+    if len(old_years) == len(new_years) == 1 and old_years[0].isdigit() and new_years[0].isdigit():
+        return {old_years[0]: new_years[0]}
+    return {}
+
+
+def cells_by_key(old_cells: list[dict], new_cells: list[dict], year_moves: dict[str, str]) -> tuple[dict, dict]:
+    """The cells of two matched tables keyed on comparable (row, column), the old side's moved
+    table year renamed to the new one; the key both sides share is the same cell."""
     def key(cell: dict) -> tuple[str, str]:
         row, column = cell.get("row") or "", cell.get("column") or ""
         for old_year, new_year in year_moves.items():
             row, column = row.replace(old_year, new_year), column.replace(old_year, new_year)
         return text_to_comparable(row), text_to_comparable(column)
 
-    label = table_label(b)
     old_by_key = {key(c): c for c in old_cells}
     new_by_key = {(text_to_comparable(c.get("row")), text_to_comparable(c.get("column"))): c for c in new_cells}
+    return old_by_key, new_by_key
+
+
+def cells_to_changes(a: dict, b: dict, old_cells: list[dict], new_cells: list[dict], year_moves: dict[str, str]) -> list[dict]:
+    label = table_label(b)
+    old_by_key, new_by_key = cells_by_key(old_cells, new_cells, year_moves)
     rows = []
     for k, c in old_by_key.items():
         d = new_by_key.get(k)
@@ -695,10 +776,7 @@ def tables_to_changes(old: EditionData, new: EditionData) -> tuple[list[dict], s
         year_moves = {}
         if old_years != new_years:
             rows.append(change("tables", "changed", label, "year", ", ".join(old_years) or None, ", ".join(new_years) or None, a.get("caption"), b.get("caption"), label))
-            if len(old_years) == len(new_years) == 1 and old_years[0].isdigit() and new_years[0].isdigit():
-                # a one-year snapshot ("Top partners, 2023" -> "2025") may label a column by its year;
-                # a moved range (FY2016-FY2025 -> FY2017-FY2026) is a window: rows come and go
-                year_moves = {old_years[0]: new_years[0]}
+            year_moves = caption_year_moves(old_years, new_years)
         a_cells = [c for c in old_cells if c.get("table_id") == a.get("table_id")]
         b_cells = [c for c in new_cells if c.get("table_id") == b.get("table_id")]
         if a_cells and b_cells:

@@ -154,5 +154,9 @@ cli.add_command(serve)
 cli.add_command(runs)
 cli.add_command(deploy)
 
+from flows.history_cli import history  # noqa: E402
+
+cli.add_command(history)
+
 if __name__ == "__main__":
     cli()

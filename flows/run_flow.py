@@ -134,8 +134,10 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
 
 def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
     """A new edition of a report that already had one gets its diff published right away; a
-    backfilled older edition is also diffed against the edition after it."""
+    backfilled older edition is also diffed against the edition after it. Then the report's fact
+    history is rebuilt from all its editions."""
     from flows.diffs import diff_after_publish, diff_before_next
+    from flows.history import write_history
 
     folders = []
     try:
@@ -146,6 +148,10 @@ def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
     except Exception as exc:  # the edition is published; a diff failure is reported, not fatal
         outcome.reason = f"diff against a neighbouring edition failed: {type(exc).__name__}: {exc}"
     outcome.diff = ", ".join(folders)
+    try:
+        write_history(settings.processed_dir, outcome.report_id)
+    except Exception as exc:  # like a diff failure: the edition is published, the history can be rebuilt later
+        outcome.reason = "; ".join(filter(None, [outcome.reason, f"history rebuild failed: {type(exc).__name__}: {exc}"]))
     return outcome
 
 

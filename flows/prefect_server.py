@@ -200,7 +200,20 @@ def prefect_api(data_dir: Path) -> Iterator[PrefectApi]:
     with shared_lock(home.clients_lock):
         url = ensure_server(home)
         with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: str(home.path)}):
-            yield PrefectApi(url, home.path)
+            try:
+                yield PrefectApi(url, home.path)
+            finally:
+                send_pending_logs()  # before the lock goes and the server with it
+
+
+def send_pending_logs() -> None:
+    """Run logs are sent in the background; send what is queued while the server still answers."""
+    from prefect.logging.handlers import APILogWorker
+
+    try:
+        APILogWorker.drain_all(timeout=10)
+    except Exception:  # nothing to send, or the worker never started: nothing lost that matters
+        pass
 
 
 # --- the supervisor process -------------------------------------------------------------------------

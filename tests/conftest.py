@@ -28,9 +28,6 @@ def prefect_server(tmp_path_factory):
         try:
             yield api
         finally:
-            from flows.prefect_server import send_pending_logs
-
-            send_pending_logs()
             os.environ.pop("PREFECT_API_URL", None)
             if previous is not None:
                 os.environ["PREFECT_API_URL"] = previous

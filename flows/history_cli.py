@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from flows.errors import CrsdataError
 
 
 @click.command()
@@ -35,19 +34,16 @@ def history(report_id, dataset, search, changed_only, editions_only, fmt, target
       crsdata history IF10753 --dataset table_cells --format csv --to cells.csv
       crsdata history IF10199 --changed-only --format png --to if10199.png
     """
-    from flows.cli import fail, settings_from
+    from flows.cli_common import existing_data_dir
     from flows.history import read_history
     from flows.history_view import editions_summary, render_history, write_output
 
-    settings = settings_from(data_dir)
-    try:
-        report = read_history(settings.processed_dir, report_id)
-        if editions_only:
-            click.echo(editions_summary(report))
-            return
-        data = render_history(report, dataset, fmt, search, changed_only)
-    except CrsdataError as exc:
-        fail(str(exc))
+    settings = existing_data_dir(data_dir)
+    report = read_history(settings.processed_dir, report_id)
+    if editions_only:
+        click.echo(editions_summary(report))
+        return
+    data = render_history(report, dataset, fmt, search, changed_only)
     if fmt == "png" and target is None:
         target = Path(f"{report.report_id}_{dataset}_history.png")
     if target is None:

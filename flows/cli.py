@@ -61,7 +61,11 @@ def echo_outcome(outcome) -> None:
 @click.option("--max-pages", type=int, default=400, show_default=True, help="Refuse PDFs with more pages.")
 @click.option("--max-bytes", type=int, default=60 * 1024 * 1024, show_default=True, help="Refuse files larger than this.")
 @click.option("--timeout", "timeout_seconds", type=int, default=600, show_default=True, help="Seconds allowed per document.")
-def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds):
+@click.option("--max-memory", "max_memory_mb", type=int, default=Settings.max_memory_mb, show_default=True,
+              help="Address space per worker process, in MB; a document needing more fails alone.")
+@click.option("--allow-links-inside", is_flag=True,
+              help="Follow a symbolic link found in a given folder when its target is a file inside that folder (default: refuse every link).")
+def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds, max_memory_mb, allow_links_inside):
     """Ingest, extract, validate and publish CRS documents.
 
     PATHS are files or folders (PDF, HTML, text, markdown; the format is read from the bytes).
@@ -82,6 +86,7 @@ def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_
         report_id = normalize_report_id(report_id)
     settings = settings_from(
         data_dir, workers=workers, force=force, max_pages=max_pages, max_bytes=max_bytes, timeout_seconds=timeout_seconds,
+        max_memory_mb=max_memory_mb, report_id=report_id, allow_links_inside=allow_links_inside,
         **({"spacy_model": spacy_model} if spacy_model else {}),
     )
     try:

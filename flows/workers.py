@@ -27,6 +27,7 @@ class Job:
     nlp_model: str | None
     max_pages: int
     timeout_seconds: int
+    max_memory_mb: int = 0      # address-space limit of the worker while it runs this job; 0 = none
 
 
 @dataclass
@@ -74,10 +75,13 @@ def proportional_set_size_mb(pid: str = "self") -> float:
 def _extract_job(job: Job) -> JobResult:
     from flows.pipeline import extract_edition
 
-    use_alarm = multiprocessing.current_process().name != "MainProcess" or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    in_worker = multiprocessing.current_process().name != "MainProcess"
+    use_alarm = in_worker or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
     if use_alarm:
         signal.signal(signal.SIGALRM, _raise_timeout)
         signal.alarm(job.timeout_seconds)
+    # Only a worker process is limited: the parent (or a test calling this directly) keeps its own.
+    previous_limit = limit_address_space(job.max_memory_mb) if in_worker and job.max_memory_mb else None
     try:
         data = Path(job.stored_path).read_bytes()
         extracted = extract_edition(
@@ -91,19 +95,53 @@ def _extract_job(job: Job) -> JobResult:
     except CrsdataError as exc:
         return JobResult(job, False, exc.reason)
     except MemoryError:
-        return JobResult(job, False, "ran out of memory")
+        return JobResult(job, False, out_of_memory_reason(job.max_memory_mb))
     except Exception as exc:  # an unexpected bug must not stop the batch; the reason names it
         last = traceback.extract_tb(exc.__traceback__)[-1]
         return JobResult(job, False, f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
     finally:
         if use_alarm:
             signal.alarm(0)
+        if previous_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, previous_limit)
+
+
+def out_of_memory_reason(max_memory_mb: int) -> str:
+    if not max_memory_mb:
+        return "ran out of memory"
+    return f"ran out of memory (limit {max_memory_mb} MB); raise --max-memory"
+
+
+def limit_address_space(max_memory_mb: int) -> tuple[int, int]:
+    """Lower this process's soft address-space limit for one job; returns the limits to restore.
+
+    Only the soft limit moves (the hard one stays), so the next job may set a different one. An
+    allocation past it raises MemoryError inside the job (a flate stream inflating to 1 GB of
+    spaces in a 1 MB PDF), which fails that document alone instead of the machine's memory."""
+    previous = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = max_memory_mb * 1024 * 1024
+    hard = previous[1]
+    resource.setrlimit(resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
+    return previous
 
 
 def preload_model(nlp_model: str | None) -> None:
     from extractors import nlp
 
     nlp.load_pipeline(nlp_model)
+
+
+def use_system_allocator_for_arrow() -> None:
+    """pyarrow's default allocator (mimalloc) reserves 1 GiB of address space at its first use;
+    under a worker's RLIMIT_AS that reservation would cost 1 GiB of the limit for nothing."""
+    import pyarrow
+
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
+# At import, before anything allocates through pyarrow: workers fork from this process and would
+# inherit the reservation.
+use_system_allocator_for_arrow()
 
 
 def start_pool(workers: int, nlp_model: str | None) -> ProcessPoolExecutor:

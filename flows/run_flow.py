@@ -86,10 +86,13 @@ def ingest_inputs(
     newly_failed: dict[str, dict] = {}
     cleared: set[str] = set()
     seen: set[str] = set()
+    failed_here: dict[str, str] = {}
 
-    def failed(outcome: Outcome) -> None:
+    def failed(outcome: Outcome, sha: str | None = None) -> None:
         outcomes.append(outcome)
         report(outcome)
+        if sha:
+            failed_here[sha] = outcome.reason
 
     for path, folder, stored in candidates:
         name = str(path) if path else stored.name
@@ -101,6 +104,9 @@ def ingest_inputs(
                 data, sha = None, stored.sha256
         except CrsdataError as exc:
             failed(Outcome(exc.subject, "failed", exc.reason))
+            continue
+        if sha in failed_here:  # a copy of a file that failed in this run fails the same way
+            failed(Outcome(one_line(name), "failed", failed_here[sha]))
             continue
         if sha in seen:
             continue
@@ -116,7 +122,7 @@ def ingest_inputs(
         if record and not settings.force and raw_store.failure_still_holds(record, conditions):
             remembered = Outcome(one_line(name), "failed", f"{record['reason']} (remembered from {record['failed_at']}; --force retries)")
             if paths:
-                failed(remembered)
+                failed(remembered, sha)
             else:
                 remembered.status = "skipped"
                 skipped.append(remembered)
@@ -127,7 +133,7 @@ def ingest_inputs(
             check_before_extraction(data, name, settings.report_id)
         except CrsdataError as exc:
             newly_failed[sha] = raw_store.failure_record(sha, Path(name).name, exc.reason, conditions)
-            failed(Outcome(one_line(name), "failed", exc.reason))
+            failed(Outcome(one_line(name), "failed", exc.reason), sha)
             continue
         if record:
             cleared.add(sha)  # retried now; a new failure is recorded again

@@ -67,6 +67,7 @@ def measure(args: list[str], data_dir: Path) -> dict:
         "rss_mb_per_process_at_peak": sorted((round(v) for v in at_peak.values()), reverse=True),
         "summary": summary, "error_lines": len(errors), "first_errors": errors[:3],
         "tracebacks": stderr.count("Traceback"), "stderr_lines": len(stderr.splitlines()),
+        **({"stderr_tail": stderr.splitlines()[-3:]} if "Traceback" in stderr else {}),
     }
 
 

@@ -62,7 +62,7 @@ def echo_outcome(outcome) -> None:
 @click.option("--max-bytes", type=int, default=60 * 1024 * 1024, show_default=True, help="Refuse files larger than this.")
 @click.option("--timeout", "timeout_seconds", type=int, default=600, show_default=True, help="Seconds allowed per document.")
 @click.option("--max-memory", "max_memory_mb", type=int, default=Settings.max_memory_mb, show_default=True,
-              help="Address space per worker process, in MB; a document needing more fails alone.")
+              help="Memory (address space, MB) a document may use in its worker; a document needing more fails alone.")
 @click.option("--allow-links-inside", is_flag=True,
               help="Follow a symbolic link found in a given folder when its target is a file inside that folder (default: refuse every link).")
 def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds, max_memory_mb, allow_links_inside):

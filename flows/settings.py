@@ -8,11 +8,13 @@ from pathlib import Path
 from flows import __version__
 
 MIB = 1024 * 1024
-# Address space per worker process. A forked worker with spaCy loaded maps ~310 MB; the largest
-# corpus report (R48694, 57 pages) peaks at ~1.3 GB once pyarrow uses the system allocator (see
-# flows.workers). 2 GB leaves room for reports twice that size, and stops a PDF whose flate
-# stream inflates to 1 GB of spaces before the run's resident memory passes 1.5 GB.
-DEFAULT_MAX_MEMORY_MB = 2048
+# Address space (RLIMIT_AS) a document may add to its worker, beyond what the worker maps when the
+# document starts. Measured on the 2-core machine: a forked worker with spaCy loaded maps ~470 MB
+# (118 MB resident); the largest corpus report (R48694, 57 pages) adds 230-370 MB. An absolute
+# limit of 1280 MB (~810 MB added) failed a 1 MB PDF holding a 1 GB flate stream of spaces alone,
+# with its worker at ~730 MB resident and the whole run (parent, Prefect's server, workers) at
+# 1.24 GB with 1 worker and 1.44 GB with 2; 1536 MB gave 1.49 and 1.70 GB.
+DEFAULT_MAX_MEMORY_MB = 768
 
 
 def default_data_dir() -> Path:
@@ -28,7 +30,7 @@ class Settings:
     max_bytes: int = 60 * MIB        # per document
     max_pages: int = 400             # per PDF
     timeout_seconds: int = 600       # per document, parse to staged datasets
-    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB  # address space per worker process (RLIMIT_AS)
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB  # per document, in its worker (RLIMIT_AS above the worker's size)
     force: bool = False
     # Report number for documents that do not print it (--report-id); checked before Prefect starts.
     report_id: str | None = None
@@ -42,8 +44,8 @@ class Settings:
             raise ValueError("workers must be at least 1")
         if self.max_bytes < 1 or self.max_pages < 1 or self.timeout_seconds < 1:
             raise ValueError("max_bytes, max_pages and timeout_seconds must be positive")
-        if self.max_memory_mb < 512:
-            raise ValueError("max_memory_mb must be at least 512 (a worker with spaCy loaded maps ~310 MB)")
+        if self.max_memory_mb < 128:
+            raise ValueError("max_memory_mb must be at least 128")
 
     @property
     def raw_dir(self) -> Path:

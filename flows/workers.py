@@ -27,7 +27,7 @@ class Job:
     nlp_model: str | None
     max_pages: int
     timeout_seconds: int
-    max_memory_mb: int = 0      # address-space limit of the worker while it runs this job; 0 = none
+    max_memory_mb: int = 0      # address space the job may add to its worker; 0 = no limit
 
 
 @dataclass
@@ -112,17 +112,36 @@ def out_of_memory_reason(max_memory_mb: int) -> str:
     return f"ran out of memory (limit {max_memory_mb} MB); raise --max-memory"
 
 
-def limit_address_space(max_memory_mb: int) -> tuple[int, int]:
-    """Lower this process's soft address-space limit for one job; returns the limits to restore.
+def dead_worker_reason(job: Job) -> str:
+    """Why a document's worker vanished (BrokenProcessPool): the kernel's OOM killer, or a crash
+    in the PDF parser's C code; either way nothing of the worker is left to say which."""
+    limit = f" (limit {job.max_memory_mb} MB; lower --max-memory or --workers)" if job.max_memory_mb else ""
+    return f"worker process died: killed by the system, most often for lack of memory{limit}, or crashed in the PDF parser"
 
-    Only the soft limit moves (the hard one stays), so the next job may set a different one. An
-    allocation past it raises MemoryError inside the job (a flate stream inflating to 1 GB of
+
+def limit_address_space(max_memory_mb: int) -> tuple[int, int]:
+    """Let this process map at most `max_memory_mb` more than it maps now, for one job; returns
+    the limits to restore.
+
+    Counted from what the worker already maps (its forked copy of the parent: spaCy, Prefect, and
+    in a test session whatever pytest holds), so the budget of a document does not shrink as the
+    parent grows. Only the soft limit moves (the hard one stays), so the next job can set its own.
+    An allocation past it raises MemoryError inside the job (a flate stream inflating to 1 GB of
     spaces in a 1 MB PDF), which fails that document alone instead of the machine's memory."""
     previous = resource.getrlimit(resource.RLIMIT_AS)
-    wanted = max_memory_mb * 1024 * 1024
+    wanted = mapped_bytes() + max_memory_mb * 1024 * 1024
     hard = previous[1]
     resource.setrlimit(resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
     return previous
+
+
+def mapped_bytes() -> int:
+    """This process's address space now (VmSize), what RLIMIT_AS counts."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmSize in /proc/self/status")
 
 
 def preload_model(nlp_model: str | None) -> None:

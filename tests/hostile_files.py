@@ -33,16 +33,15 @@ def junk_files(folder: Path, count: int, seed: int = 11) -> Path:
 
 def long_line_markdown(path: Path, size: int) -> Path:
     """A real markdown rendering (IF13199) whose body paragraphs, repeated, make one line of
-    `size` characters after the metadata header."""
+    `size` characters after its metadata header and web preamble (kept as they are)."""
     source = (MARKDOWN_DIR / "IF13199v1-section-122-of-the-trade-act-of-1974.md").read_text(encoding="utf-8")
-    header, _, body = source.partition("\n---\n")
+    listen = source.index("\n[Listen]")
+    body_start = source.index("\n", listen + 1) + 1
+    header, body = source[:body_start], source[body_start:]
     line = " ".join(
         p.strip().replace("\n", " ") for p in body.split("\n\n")
         if p.strip() and not p.lstrip().startswith(("|", "#", "!", "["))
     )
     repeated = (line + " ") * (size // len(line) + 1)
-    path.write_text(header + "\n---\n\n" + repeated[:size].rstrip() + "\n", encoding="utf-8")
+    path.write_text(header + "\n" + repeated[:size].rstrip() + "\n", encoding="utf-8")
     return path
-
-
-

@@ -237,13 +237,13 @@ def test_a_flate_bomb_runs_out_of_the_workers_memory_limit_alone():
     pool = start_pool(1, None)
     try:
         def job(path: Path) -> Job:
-            return Job(raw_store.file_sha256(path), str(path), path.name, None, None, 400, 600, 1024)
+            return Job(raw_store.file_sha256(path), str(path), path.name, None, None, 400, 600, 512)
 
         bomb = pool.submit(extract_job, job(FLATE_BOMB)).result()
         good = pool.submit(extract_job, job(PDF_DIR / "IF10753.6.pdf")).result()
     finally:
         pool.shutdown()
-    assert (bomb.ok, bomb.reason) == (False, "ran out of memory (limit 1024 MB); raise --max-memory")
+    assert (bomb.ok, bomb.reason) == (False, "ran out of memory (limit 512 MB); raise --max-memory")
     assert good.ok and good.extracted.identity.report_id == "IF10753"
     assert bomb.worker_pid == good.worker_pid  # the same worker, still usable after the bomb
 

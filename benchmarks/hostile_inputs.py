@@ -48,22 +48,26 @@ def tree_rss_mb(pid: int) -> dict[int, float]:
 
 def measure(args: list[str], data_dir: Path) -> dict:
     env = {**os.environ, "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(data_dir / ".prefect"))}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = data_dir / "stdout.txt", data_dir / "stderr.txt"
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [str(CRSDATA), "run", *args, "--data-dir", str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env,
-    )
-    peak, at_peak = 0.0, {}
-    while process.poll() is None:
-        sample = tree_rss_mb(process.pid)
-        if sum(sample.values()) > peak:
-            peak, at_peak = sum(sample.values()), sample
-        time.sleep(0.02)
-    stdout, stderr = process.communicate()
+    # output to files, not pipes: 2,000 error lines would fill a pipe and stall the run
+    with out_path.open("w") as out, err_path.open("w") as err:
+        process = subprocess.Popen(
+            [str(CRSDATA), "run", *args, "--data-dir", str(data_dir)], stdout=out, stderr=err, text=True, env=env,
+        )
+        peak, at_peak = 0.0, {}
+        while process.poll() is None:
+            sample = tree_rss_mb(process.pid)
+            if sum(sample.values()) > peak:
+                peak, at_peak = sum(sample.values()), sample
+            time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    stdout, stderr = out_path.read_text(), err_path.read_text()
     summary = next((line for line in stdout.splitlines() if line.startswith("Summary:")), "")
     errors = [line for line in stderr.splitlines() if line.startswith("Error: ")]
     return {
-        "wall_seconds": round(time.perf_counter() - started, 2), "exit": process.returncode, "peak_tree_rss_mb": round(peak),
+        "wall_seconds": round(seconds, 2), "exit": process.returncode, "peak_tree_rss_mb": round(peak),
         "rss_mb_per_process_at_peak": sorted((round(v) for v in at_peak.values()), reverse=True),
         "summary": summary, "error_lines": len(errors), "first_errors": errors[:3],
         "tracebacks": stderr.count("Traceback"), "stderr_lines": len(stderr.splitlines()),

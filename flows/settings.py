@@ -5,16 +5,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows import __version__
-
 MIB = 1024 * 1024
 # Address space (RLIMIT_AS) a document may add to its worker, beyond what the worker maps when the
 # document starts. Measured on the 2-core machine: a forked worker with spaCy loaded maps ~470 MB
-# (118 MB resident); the largest corpus report (R48694, 57 pages) adds 230-370 MB. An absolute
-# limit of 1280 MB (~810 MB added) failed a 1 MB PDF holding a 1 GB flate stream of spaces alone,
-# with its worker at ~730 MB resident and the whole run (parent, Prefect's server, workers) at
-# 1.24 GB with 1 worker and 1.44 GB with 2; 1536 MB gave 1.49 and 1.70 GB.
-DEFAULT_MAX_MEMORY_MB = 768
+# (118 MB resident); the largest corpus report (R48694, 57 pages) adds 230-370 MB. A worker then
+# stays under ~120 + 640 MB resident, and the rest of a run (parent ~320 MB, Prefect's server
+# ~200 MB, a second worker ~200 MB) keeps the whole run under 1.5 GB with 2 workers. A 1 MB PDF
+# holding a 1 GB flate stream of spaces fails alone at 1.24 GB for the whole run (1 worker).
+DEFAULT_MAX_MEMORY_MB = 640
 
 
 def default_data_dir() -> Path:

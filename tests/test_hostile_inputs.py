@@ -4,7 +4,6 @@ diff pairs given backwards. Real corpus files throughout (copied, linked, cut or
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -83,6 +82,18 @@ def test_a_link_to_a_file_outside_is_refused_and_never_stored(tmp_path):
     ]
     assert stored_objects(data_dir) == []
     assert "Processing" not in result.stdout  # refused before Prefect started
+
+
+def test_a_link_dropped_under_raw_is_refused_by_a_run_without_paths(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    (settings.raw_dir / "inbox").mkdir(parents=True)
+    (settings.raw_dir / "inbox" / "passwd.txt").symlink_to("/etc/passwd")
+    shutil.copy(PDF_DIR / "IF10753.6.pdf", settings.raw_dir / "inbox" / "IF10753.6.pdf")
+    todo, outcomes = ingest([], settings)
+    assert [o.name for o in outcomes] == [str(settings.raw_dir / "inbox" / "passwd.txt")]
+    assert outcomes[0].reason == "symbolic link refused (it points to /etc/passwd); give the file itself"
+    assert [stored.name for stored, _ in todo] == ["IF10753.6.pdf"]
+    assert [p.name for p in stored_objects(settings.data_dir)] == [todo[0][0].sha256, todo[0][0].sha256 + ".json"]
 
 
 def test_a_folder_walk_never_enters_a_linked_folder(tmp_path):

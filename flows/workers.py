@@ -77,8 +77,8 @@ def _extract_job(job: Job) -> JobResult:
 
     in_worker = multiprocessing.current_process().name != "MainProcess"
     use_alarm = in_worker or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    previous_handler = signal.signal(signal.SIGALRM, _raise_timeout) if use_alarm else None
     if use_alarm:
-        signal.signal(signal.SIGALRM, _raise_timeout)
         signal.alarm(job.timeout_seconds)
     # Only a worker process is limited: the parent (or a test calling this directly) keeps its own.
     previous_limit = limit_address_space(job.max_memory_mb) if in_worker and job.max_memory_mb else None
@@ -102,6 +102,9 @@ def _extract_job(job: Job) -> JobResult:
     finally:
         if use_alarm:
             signal.alarm(0)
+            # restored, so that a later job in this process (a test calling this directly) sees
+            # the default handler again and arms its own time limit
+            signal.signal(signal.SIGALRM, previous_handler)
         if previous_limit is not None:
             resource.setrlimit(resource.RLIMIT_AS, previous_limit)
 
@@ -148,19 +151,6 @@ def preload_model(nlp_model: str | None) -> None:
     from extractors import nlp
 
     nlp.load_pipeline(nlp_model)
-
-
-def use_system_allocator_for_arrow() -> None:
-    """pyarrow's default allocator (mimalloc) reserves 1 GiB of address space at its first use;
-    under a worker's RLIMIT_AS that reservation would cost 1 GiB of the limit for nothing."""
-    import pyarrow
-
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-
-
-# At import, before anything allocates through pyarrow: workers fork from this process and would
-# inherit the reservation.
-use_system_allocator_for_arrow()
 
 
 def start_pool(workers: int, nlp_model: str | None) -> ProcessPoolExecutor:

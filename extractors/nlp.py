@@ -63,12 +63,18 @@ def _build_pipeline(name: str) -> Language:
     return nlp
 
 
+# Where an over-long paragraph is cut: after a sentence end, else after any white space.
+SENTENCE_BREAK_RE = re.compile(r"[.!?][\"'”’)\]]*\s+")
+SPACE_BREAK_RE = re.compile(r"\s+")
+
+
 def text_to_chunks(text: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
-    """Cut at paragraph breaks so that ''.join(chunks) == text and no chunk exceeds max_chars
-    unless a single paragraph does."""
+    """Cut at paragraph breaks so that ''.join(chunks) == text and no chunk exceeds max_chars; a
+    paragraph longer than that is cut at sentence ends, else at white space (a markdown file whose
+    whole body is one 10 MB line would otherwise exceed spaCy's max_length)."""
     if len(text) <= max_chars:
         return [text]
-    pieces = re.split(r"(?<=\n\n)", text)
+    pieces = [part for piece in re.split(r"(?<=\n\n)", text) for part in paragraph_to_pieces(piece, max_chars)]
     chunks: list[str] = []
     current = ""
     for piece in pieces:
@@ -79,6 +85,26 @@ def text_to_chunks(text: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def paragraph_to_pieces(paragraph: str, max_chars: int) -> list[str]:
+    """Consecutive pieces of at most max_chars that join back to the paragraph exactly."""
+    pieces = []
+    start = 0
+    while len(paragraph) - start > max_chars:
+        window = paragraph[start:start + max_chars]
+        cut = last_break(window, SENTENCE_BREAK_RE) or last_break(window, SPACE_BREAK_RE) or max_chars
+        pieces.append(paragraph[start:start + cut])
+        start += cut
+    pieces.append(paragraph[start:])
+    return pieces
+
+
+def last_break(window: str, pattern: re.Pattern) -> int:
+    """End of the last match of `pattern` in the second half of `window` (0 when none), so that
+    pieces stay at least half the window long."""
+    ends = [m.end() for m in pattern.finditer(window, len(window) // 2)]
+    return ends[-1] if ends else 0
 
 
 def texts_to_docs(nlp: Language, texts: list[str], batch_size: int = BATCH_SIZE,
@@ -105,6 +131,8 @@ NO_SPLIT_AFTER = {
     "jun.", "jul.", "aug.", "sept.", "sep.", "oct.", "nov.", "dec.", "mr.", "ms.", "mrs.", "dr.", "st.",
     "vs.", "v.", "art.", "fig.", "ch.", "pt.", "para.", "approx.", "gov.", "sen.", "rep.", "op.", "cf.",
 }
+# Enough to see the last word before a sentence start (abbreviations and initials are short).
+LOOK_BACK_CHARS = 200
 INITIAL_RE = re.compile(r"(?:^|[\s(])(?:[A-Z]\.)+$")
 LAST_WORD_RE = re.compile(r"(\S+)\s*$")
 
@@ -118,7 +146,8 @@ def doc_to_sentence_spans(doc: Doc) -> tuple[tuple[int, int], ...]:
     starts = sorted({0} | {sent.start_char for sent in doc.sents})
     kept = [0]
     for start in starts[1:]:
-        if not _is_false_split(text[:start]):
+        # a bounded look-back: slicing text[:start] for every sentence is quadratic on a 10 MB text
+        if not _is_false_split(text[max(0, start - LOOK_BACK_CHARS):start]):
             kept.append(start)
     kept = sorted(set(kept) | _blank_line_starts(text))
     return tuple(zip(kept, kept[1:] + [len(text)]))

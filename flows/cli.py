@@ -11,6 +11,7 @@ import click
 
 from flows.cli_common import DATA_DIR_OPTION, echo_outcome, existing_data_dir, settings_from, summary_line
 from flows.errors import CrsdataError
+from flows.settings import Settings
 
 
 class CrsdataGroup(click.Group):
@@ -56,9 +57,14 @@ def cli() -> None:
 @click.option("--max-pages", type=int, default=400, show_default=True, help="Refuse PDFs with more pages.")
 @click.option("--max-bytes", type=int, default=60 * 1024 * 1024, show_default=True, help="Refuse files larger than this.")
 @click.option("--timeout", "timeout_seconds", type=int, default=600, show_default=True, help="Seconds allowed per document.")
+@click.option("--max-memory", "max_memory_mb", type=int, default=Settings.max_memory_mb, show_default=True,
+              help="Memory (address space, MB) a document may use in its worker; a document needing more fails alone.")
+@click.option("--allow-links-inside", is_flag=True,
+              help="Follow a symbolic link found in a given folder when its target is a file inside that folder (default: refuse every link).")
 @click.option("--pool", default=None, help="Run on the workers of this Prefect work pool (see `crsdata deploy`; needs PREFECT_API_URL).")
 @click.option("--batch-size", type=click.IntRange(1, 1000), default=10, show_default=True, help="Documents per flow run with --pool.")
-def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds, pool, batch_size):
+def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_bytes, timeout_seconds, max_memory_mb,
+        allow_links_inside, pool, batch_size):
     """Ingest, extract, validate and publish CRS documents.
 
     PATHS are files or folders (PDF, HTML, text, markdown; the format is read from the bytes).
@@ -81,12 +87,13 @@ def run(paths, data_dir, report_id, force, workers, spacy_model, max_pages, max_
         report_id = normalize_report_id(report_id)
     settings = settings_from(
         data_dir, workers=workers, force=force, max_pages=max_pages, max_bytes=max_bytes, timeout_seconds=timeout_seconds,
+        max_memory_mb=max_memory_mb, report_id=report_id, allow_links_inside=allow_links_inside,
         **({"spacy_model": spacy_model} if spacy_model else {}),
     )
     sigterm_as_keyboard_interrupt()
     summary = run_documents(list(paths), settings, report_id=report_id, report=echo_outcome, announce=click.echo,
                             pool=pool, batch_size=batch_size)
-    counts = {s: summary.count(s) for s in ("published", "republished", "unchanged", "failed")}
+    counts = {s: summary.count(s) for s in ("published", "republished", "unchanged", "skipped", "failed")}
     click.echo(summary_line(counts, summary.seconds))
     if not summary.outcomes:
         click.echo("Nothing to do: no documents given and nothing new under raw/.")

@@ -51,5 +51,5 @@ def echo_outcome(outcome) -> None:
 
 
 def summary_line(counts: dict[str, int], seconds: float, prefix: str = "Summary") -> str:
-    shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n or s != "republished")
+    shown = ", ".join(f"{n} {s}" for s, n in counts.items() if n or s not in ("republished", "skipped"))
     return f"{prefix}: {shown} in {seconds:.1f} s"

@@ -32,6 +32,10 @@ class SameEditionError(CrsdataError):
     """Both sides of a diff are the same edition."""
 
 
+class EditionOrderError(CrsdataError):
+    """--from names an edition newer than --to."""
+
+
 @dataclass
 class DiffResult:
     report_id: str
@@ -75,6 +79,14 @@ def pick_editions(editions: pd.DataFrame, report_id: str, from_edition: str | No
     check(from_edition)
     if from_edition == to_edition:
         raise SameEditionError(f"{report_id} {from_edition}", "--from and --to are the same edition")
+    if keys.index(from_edition) > keys.index(to_edition):
+        # Refused rather than swapped: each pair is published once, as <older>__<newer>, and a
+        # reversed diff would read additions as removals.
+        raise EditionOrderError(
+            f"{report_id} {from_edition}",
+            f"--from is newer than --to ({to_edition}); a diff goes from the older edition to the newer: "
+            f"--from {to_edition} --to {from_edition}",
+        )
     return from_edition, to_edition
 
 

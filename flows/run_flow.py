@@ -47,60 +47,114 @@ class RunSummary:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-def expand_inputs(paths: list[Path]) -> list[Path]:
-    """Folders expand to the files inside them (hidden files skipped); order is stable."""
-    files: list[Path] = []
+def expand_inputs(paths: list[Path]) -> list[tuple[Path, Path | None]]:
+    """(file, the folder it was found in) for every input: folders expand to their files and
+    links (hidden names skipped, linked folders not entered); order is stable. A path given by
+    itself has no folder, so a link given by itself is always refused."""
+    files: list[tuple[Path, Path | None]] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)))
+        if path.is_dir() and not path.is_symlink():
+            files.extend((p, path) for p in raw_store.folder_entries(path))
         else:
-            files.append(path)
+            files.append((path, None))
     return files
 
 
 def ingest_inputs(
     paths: list[Path], settings: Settings, report: Callable[[Outcome], None]
 ) -> tuple[list[tuple[raw_store.StoredOriginal, str]], list[Outcome]]:
-    """Hash and store every input; what is already published is 'unchanged' and goes no further."""
+    """Hash, check and store every input; what is already published is 'unchanged', what failed
+    before (same bytes, pipeline and limits) fails again from memory or, in a run without paths,
+    is skipped; what fails the checks that need no Prefect fails here. Only the rest goes on."""
+    from flows.errors import one_line
+    from flows.ingest import check_before_extraction
+
     published = published_sources(settings.processed_dir) if settings.processed_dir.exists() else set()
+    failures = raw_store.load_failed_documents(settings.raw_dir)
+    conditions = settings.failure_conditions()
     if paths:
-        inputs = expand_inputs(paths)
-        candidates: list[tuple[Path | None, raw_store.StoredOriginal | None]] = [(p, None) for p in inputs]
+        candidates: list[tuple[Path | None, Path | None, raw_store.StoredOriginal | None]] = [
+            (p, folder, None) for p, folder in expand_inputs(paths)
+        ]
     else:
-        candidates = [(p, None) for p in raw_store.inbox_files(settings.raw_dir)]
-        candidates += [(None, s) for s in raw_store.stored_originals(settings.raw_dir)]
+        candidates = [(p, settings.raw_dir, None) for p in raw_store.inbox_files(settings.raw_dir)]
+        candidates += [(None, None, s) for s in raw_store.stored_originals(settings.raw_dir)]
     todo: list[tuple[raw_store.StoredOriginal, str]] = []
     outcomes: list[Outcome] = []
+    skipped: list[Outcome] = []
+    newly_failed: dict[str, dict] = {}
+    cleared: set[str] = set()
     seen: set[str] = set()
-    for path, stored in candidates:
+    failed_here: dict[str, str] = {}
+
+    def failed(outcome: Outcome, sha: str | None = None) -> None:
+        outcomes.append(outcome)
+        report(outcome)
+        if sha:
+            failed_here[sha] = outcome.reason
+
+    for path, folder, stored in candidates:
         name = str(path) if path else stored.name
         try:
             if stored is None:
-                data = raw_store.read_input(path, settings.max_bytes)
+                data = raw_store.read_input(path, settings.max_bytes, folder=folder, allow_links_inside=settings.allow_links_inside)
                 sha = raw_store.sha256_of(data)
-                if sha in published and not settings.force:
-                    stored = raw_store.StoredOriginal(sha, raw_store.object_path(settings.raw_dir, sha), path.name, len(data), str(path))
-                else:
-                    stored = raw_store.store_original(settings.raw_dir, data, path.name, str(path.resolve()))
+            else:
+                data, sha = None, stored.sha256
         except CrsdataError as exc:
-            outcome = Outcome(exc.subject, "failed", exc.reason)
+            failed(Outcome(exc.subject, "failed", exc.reason))
+            continue
+        if sha in failed_here:  # a copy of a file that failed in this run fails the same way
+            failed(Outcome(one_line(name), "failed", failed_here[sha]))
+            continue
+        if sha in seen:
+            continue
+        seen.add(sha)
+        record = failures.get(sha)
+        if sha in published and not settings.force:
+            if record:
+                cleared.add(sha)
+            outcome = Outcome(one_line(name), "unchanged", "already published")
             outcomes.append(outcome)
             report(outcome)
             continue
-        if stored.sha256 in seen:
+        if record and not settings.force and raw_store.failure_still_holds(record, conditions):
+            remembered = Outcome(one_line(name), "failed", f"{record['reason']} (remembered from {record['failed_at']}; --force retries)")
+            if paths:
+                failed(remembered, sha)
+            else:
+                remembered.status = "skipped"
+                skipped.append(remembered)
             continue
-        seen.add(stored.sha256)
-        if stored.sha256 in published and not settings.force:
-            outcome = Outcome(name, "unchanged", "already published")
-            outcomes.append(outcome)
-            report(outcome)
-        else:
-            todo.append((stored, name))
+        try:
+            if data is None:
+                data = raw_store.read_input(stored.path, settings.max_bytes)
+            check_before_extraction(data, name, settings.report_id)
+        except CrsdataError as exc:
+            newly_failed[sha] = raw_store.failure_record(sha, Path(name).name, exc.reason, conditions)
+            failed(Outcome(one_line(name), "failed", exc.reason), sha)
+            continue
+        if record:
+            cleared.add(sha)  # retried now; a new failure is recorded again
+        if stored is None:
+            source = raw_store.path_to_read(path, folder, settings.allow_links_inside).resolve()
+            stored = raw_store.store_original(settings.raw_dir, data, path.name, str(source))
+        todo.append((stored, name))
+    raw_store.update_failed_documents(settings.raw_dir, newly_failed, cleared)
+    if skipped:
+        outcomes.extend(skipped)
+        report(Outcome(
+            f"{len(skipped)} document(s) that failed before with this pipeline version "
+            "(crsdata run <file> shows why; --force retries them)", "skipped",
+        ))
     return todo, outcomes
 
 
 def job_for(stored: raw_store.StoredOriginal, name: str, settings: Settings, report_id: str | None) -> Job:
-    return Job(stored.sha256, str(stored.path), name, report_id, settings.spacy_model, settings.max_pages, settings.timeout_seconds)
+    return Job(
+        stored.sha256, str(stored.path), name, report_id or settings.report_id, settings.spacy_model,
+        settings.max_pages, settings.timeout_seconds, settings.max_memory_mb,
+    )
 
 
 def stored_jobs(sha256s: list[str], settings: Settings, report_id: str | None) -> list[Job]:
@@ -118,10 +172,14 @@ def stored_jobs(sha256s: list[str], settings: Settings, report_id: str | None) -
 def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> Outcome:
     name = result.job.name
     if not result.ok:
+        from flows.errors import one_line
+
         if result.validation_report is not None:
             write_validation_report(settings.processed_dir, name, result.validation_report)
+        record = raw_store.failure_record(result.job.sha256, Path(name).name, result.reason, settings.failure_conditions())
+        raw_store.update_failed_documents(settings.raw_dir, {result.job.sha256: record}, set())
         return Outcome(
-            name, "failed", result.reason, seconds=seconds, worker_pid=result.worker_pid,
+            one_line(name), "failed", one_line(result.reason), seconds=seconds, worker_pid=result.worker_pid,
             worker_peak_rss_mb=result.worker_peak_rss_mb, worker_pss_mb=result.worker_pss_mb,
         )
     extracted = result.extracted

@@ -28,6 +28,7 @@ class Job:
     nlp_model: str | None
     max_pages: int
     timeout_seconds: int
+    max_memory_mb: int = 0      # address space the job may add to its worker; 0 = no limit
 
 
 @dataclass
@@ -75,10 +76,13 @@ def proportional_set_size_mb(pid: str = "self") -> float:
 def _extract_job(job: Job) -> JobResult:
     from flows.pipeline import extract_edition
 
-    use_alarm = multiprocessing.current_process().name != "MainProcess" or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    in_worker = multiprocessing.current_process().name != "MainProcess"
+    use_alarm = in_worker or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    previous_handler = signal.signal(signal.SIGALRM, _raise_timeout) if use_alarm else None
     if use_alarm:
-        signal.signal(signal.SIGALRM, _raise_timeout)
         signal.alarm(job.timeout_seconds)
+    # Only a worker process is limited: the parent (or a test calling this directly) keeps its own.
+    previous_limit = limit_address_space(job.max_memory_mb) if in_worker and job.max_memory_mb else None
     try:
         data = Path(job.stored_path).read_bytes()
         extracted = extract_edition(
@@ -92,13 +96,56 @@ def _extract_job(job: Job) -> JobResult:
     except CrsdataError as exc:
         return JobResult(job, False, exc.reason)
     except MemoryError:
-        return JobResult(job, False, "ran out of memory")
+        return JobResult(job, False, out_of_memory_reason(job.max_memory_mb))
     except Exception as exc:  # an unexpected bug must not stop the batch; the reason names it
         last = traceback.extract_tb(exc.__traceback__)[-1]
         return JobResult(job, False, f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
     finally:
         if use_alarm:
             signal.alarm(0)
+            # restored, so that a later job in this process (a test calling this directly) sees
+            # the default handler again and arms its own time limit
+            signal.signal(signal.SIGALRM, previous_handler)
+        if previous_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, previous_limit)
+
+
+def out_of_memory_reason(max_memory_mb: int) -> str:
+    if not max_memory_mb:
+        return "ran out of memory"
+    return f"ran out of memory (limit {max_memory_mb} MB); raise --max-memory"
+
+
+def dead_worker_reason(job: Job) -> str:
+    """Why a document's worker vanished (BrokenProcessPool): the kernel's OOM killer, or a crash
+    in the PDF parser's C code; either way nothing of the worker is left to say which."""
+    limit = f" (limit {job.max_memory_mb} MB; lower --max-memory or --workers)" if job.max_memory_mb else ""
+    return f"worker process died: killed by the system, most often for lack of memory{limit}, or crashed in the PDF parser"
+
+
+def limit_address_space(max_memory_mb: int) -> tuple[int, int]:
+    """Let this process map at most `max_memory_mb` more than it maps now, for one job; returns
+    the limits to restore.
+
+    Counted from what the worker already maps (its forked copy of the parent: spaCy, Prefect, and
+    in a test session whatever pytest holds), so the budget of a document does not shrink as the
+    parent grows. Only the soft limit moves (the hard one stays), so the next job can set its own.
+    An allocation past it raises MemoryError inside the job (a flate stream inflating to 1 GB of
+    spaces in a 1 MB PDF), which fails that document alone instead of the machine's memory."""
+    previous = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = mapped_bytes() + max_memory_mb * 1024 * 1024
+    hard = previous[1]
+    resource.setrlimit(resource.RLIMIT_AS, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
+    return previous
+
+
+def mapped_bytes() -> int:
+    """This process's address space now (VmSize), what RLIMIT_AS counts."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmSize in /proc/self/status")
 
 
 def preload_model(nlp_model: str | None) -> None:

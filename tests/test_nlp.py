@@ -109,3 +109,31 @@ def test_initials_do_not_end_sentences(nlp):
 def test_sentences_never_cross_a_blank_line(nlp):
     text = "\n\n".join(s.text for s in seed_sections()[:3])
     assert all("\n\n" not in s for s in sentences_of(nlp, text))
+
+
+def test_one_line_text_longer_than_spacys_limit_is_cut_at_sentence_ends_with_exact_offsets(nlp, monkeypatch):
+    # A markdown file whose whole body is one 10 MB line used to be an internal error (spaCy's
+    # max_length). The same failure at a size a test affords: R48694's text on one line, with the
+    # limit lowered below its length.
+    text = " ".join(corpus_text("R48694v10-federal-research-and-development-r-d-funding-fy2.md").split())
+    monkeypatch.setattr(nlp, "max_length", 50_000)
+    assert "\n" not in text and len(text) > 2 * nlp.max_length
+    chunks = text_to_chunks(text)
+    assert "".join(chunks) == text and all(len(c) <= 20_000 for c in chunks)
+    assert sum(c.rstrip().endswith((".", "?", "!", ".)", '."', ".”")) for c in chunks) >= len(chunks) - 1
+    (doc,) = texts_to_docs(nlp, [text])
+    assert doc.text == text
+    ents = [e for e in doc.ents if e.label_ == "ORG"]
+    assert len(ents) > 50 and all(text[e.start_char:e.end_char] == e.text for e in ents)
+    assert max(e.end_char for e in ents) > len(text) - 20_000
+    spans = doc_to_sentence_spans(doc)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert any("U.S. Office of Personnel" in text[s:e] for s, e in spans)  # no split after "U.S."
+
+
+def test_a_paragraph_without_sentence_ends_is_cut_at_white_space():
+    words = " ".join(corpus_text("R48694v10-federal-research-and-development-r-d-funding-fy2.md").replace(".", "").split())
+    chunks = text_to_chunks(words, max_chars=5_000)
+    assert "".join(chunks) == words and len(chunks) > 10
+    assert all(len(c) <= 5_000 and c.endswith(" ") for c in chunks[:-1])

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from flows import raw_store
+from flows.errors import BadInputError
 from flows.sources import Failure, Found
 
 SOURCE = "folder"
@@ -18,11 +19,9 @@ HASH_CACHE = ".folder_hashes.json"
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Regular files under the inbox, hidden files and folders skipped, in a stable order."""
-    return sorted(
-        p for p in inbox.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(inbox).parts)
-    )
+    """Regular files and links under the inbox, hidden files and folders skipped, linked folders
+    not entered, in a stable order."""
+    return raw_store.folder_entries(inbox)
 
 
 def load_hash_cache(raw_dir: Path) -> dict:
@@ -44,8 +43,11 @@ def cached_sha256(path: Path, cache: dict) -> str:
     return sha
 
 
-def find_new_files(inboxes: list[Path], raw_dir: Path, max_bytes: int) -> Found:
-    """Files in the inboxes whose content the raw store does not hold yet (one path per content)."""
+def find_new_files(inboxes: list[Path], raw_dir: Path, max_bytes: int, allow_links_inside: bool = False) -> Found:
+    """Files in the inboxes whose content the raw store does not hold yet (one path per content).
+
+    A symbolic link is a failure (never read) unless `allow_links_inside` (Settings) and its
+    target is a file inside the inbox; then the target's own path is the one found."""
     found = Found()
     cache = load_hash_cache(raw_dir)
     before = json.dumps(cache, sort_keys=True)
@@ -56,6 +58,11 @@ def find_new_files(inboxes: list[Path], raw_dir: Path, max_bytes: int) -> Found:
             found.failures.append(Failure(str(inbox), "inbox folder does not exist", SOURCE))
             continue
         for path in inbox_files(inbox):
+            try:
+                path = raw_store.path_to_read(path, inbox, allow_links_inside)
+            except BadInputError as exc:
+                found.failures.append(Failure(exc.subject, exc.reason, SOURCE))
+                continue
             try:
                 size = path.stat().st_size
                 if size == 0 or size > max_bytes:

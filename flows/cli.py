@@ -158,5 +158,10 @@ from flows.poll_cli import poll, serve  # noqa: E402
 cli.add_command(poll)
 cli.add_command(serve)
 
+from flows.browse_cli import browse, db  # noqa: E402
+
+cli.add_command(db)
+cli.add_command(browse)
+
 if __name__ == "__main__":
     cli()

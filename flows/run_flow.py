@@ -210,5 +210,13 @@ def run(
             outcomes.extend(build_flow(settings.workers)(jobs, settings, pool, report))
         finally:
             pool.shutdown(cancel_futures=True)
+    if any(o.status in ("published", "republished") for o in outcomes):
+        from flows.database import refresh_browse_data  # the browse database and Parquet archive follow every publish
+
+        try:
+            refresh_browse_data(settings.processed_dir)
+        except CrsdataError as exc:  # the editions are published; the database can be rebuilt with 'crsdata db'
+            outcomes.append(Outcome(exc.subject, "failed", exc.reason))
+            report(outcomes[-1])
     return RunSummary(outcomes, time.perf_counter() - started)
 

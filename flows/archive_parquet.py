@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flows.database import CHANGES_KEY, EDITION_KEY, dataset_columns, diff_frame, edition_frame, published_diffs, published_editions
+from flows.database import (
+    CHANGES_KEY, EDITION_KEY, dataset_columns, diff_frame, edition_frame, published_diffs, published_editions, schema_module,
+)
 from flows.raw_store import write_atomically
 from schemas import DATASETS
 
@@ -34,6 +36,7 @@ class ArchiveReport:
     folder: Path
     written: list[str] = field(default_factory=list)     # dataset files rewritten
     unchanged: list[str] = field(default_factory=list)
+    added: set[str] = field(default_factory=set)         # editions (and diffs) read from their folders
 
 
 def archive_path(processed: Path, name: str) -> Path:
@@ -41,7 +44,12 @@ def archive_path(processed: Path, name: str) -> Path:
 
 
 def arrow_schema(name: str) -> pa.Schema:
-    return pa.schema([(column, ARROW_TYPES[kind]) for column, kind in dataset_columns(name).items()])
+    """The dataset's Arrow schema, with pandas metadata from the pandera dtypes, so pandas reads the
+    archive with the dtypes of the edition files (a nullable year stays Int64, not float)."""
+    dtypes = {column: str(spec.dtype) for column, spec in schema_module(name).Schema.to_schema().columns.items()}
+    schema = pa.schema([(column, ARROW_TYPES[kind]) for column, kind in dataset_columns(name).items()])
+    empty = pd.DataFrame({column: pd.Series([], dtype=dtypes.get(column, "string[pyarrow]")) for column in schema.names})
+    return pa.Table.from_pandas(empty, schema=schema, preserve_index=False).schema
 
 
 def frame_to_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
@@ -76,24 +84,25 @@ def updated_table(old: pa.Table | None, keep: set[str], added: list[pa.Table], s
     return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
-def write_archive(path: Path, table: pa.Table, contents: dict[str, str]) -> None:
-    metadata = {**(table.schema.metadata or {}), CONTENTS_KEY: json.dumps(contents, sort_keys=True).encode()}
+def write_archive(path: Path, table: pa.Table, schema: pa.Schema, contents: dict[str, str]) -> None:
+    metadata = {**(schema.metadata or {}), CONTENTS_KEY: json.dumps(contents, sort_keys=True).encode()}
     sink = pa.BufferOutputStream()
     pq.write_table(table.replace_schema_metadata(metadata), sink, compression="zstd")
     write_atomically(path, sink.getvalue().to_pybytes())
 
 
-def refresh_file(path: Path, schema: pa.Schema, key_columns, wanted: dict[str, str], load, rebuild: bool) -> bool:
-    """Bring one archive file to `wanted` ({key: manifest sha}); `load(key)` gives a new key's rows."""
+def refresh_file(path: Path, schema: pa.Schema, key_columns, wanted: dict[str, str], load, rebuild: bool) -> list[str]:
+    """Bring one archive file to `wanted` ({key: manifest sha}); `load(key)` gives a new key's rows.
+    Returns the keys read from their folders."""
     held = None if rebuild else archive_contents(path)
     if held == wanted:
-        return False
+        return []
     held = held or {}
     keep = {key for key, sha in held.items() if wanted.get(key) == sha}
     old = pq.read_table(path, schema=schema) if keep else None
-    added = [load(key) for key in sorted(wanted) if key not in keep]
-    write_archive(path, updated_table(old, keep, added, schema, key_columns), wanted)
-    return True
+    new_keys = [key for key in sorted(wanted) if key not in keep]
+    write_archive(path, updated_table(old, keep, [load(key) for key in new_keys], schema, key_columns), schema, wanted)
+    return new_keys or ["(removed)"]
 
 
 def refresh_archive(processed: Path, *, rebuild: bool = False) -> ArchiveReport:
@@ -103,16 +112,18 @@ def refresh_archive(processed: Path, *, rebuild: bool = False) -> ArchiveReport:
     wanted = {key: e.manifest_sha256 for key, e in editions.items()}
     for name in DATASETS:
         schema = arrow_schema(name)
-        changed = refresh_file(
+        added = refresh_file(
             archive_path(processed, name), schema, EDITION_KEY, wanted,
             lambda key, name=name, schema=schema: frame_to_table(edition_frame(editions[key], name), schema), rebuild,
         )
-        (report.written if changed else report.unchanged).append(name)
+        (report.written if added else report.unchanged).append(name)
+        report.added.update(key for key in added if key in editions)
     diffs = {f"{d.report_id}/{d.from_edition}__{d.to_edition}": d for d in published_diffs(processed)}
     schema = arrow_schema("changes")
-    changed = refresh_file(
+    added = refresh_file(
         archive_path(processed, "changes"), schema, CHANGES_KEY, {key: d.manifest_sha256 for key, d in diffs.items()},
         lambda key: frame_to_table(diff_frame(diffs[key]), schema), rebuild,
     )
-    (report.written if changed else report.unchanged).append("changes")
+    (report.written if added else report.unchanged).append("changes")
+    report.added.update(key for key in added if key in diffs)
     return report

@@ -23,12 +23,13 @@ from datasette.utils import escape_fts
 from datasette.utils.asgi import Response, asgi_send_file
 
 from flows.archive_parquet import ARCHIVE_FOLDER
-from flows.database import DATABASE_NAME, FTS_COLUMNS, HISTORY_TABLES, LOADED_DIFFS, LOADED_EDITIONS, LOADED_HISTORY, refresh_browse_data
+from flows.database import (
+    DATABASE_NAME, FTS_COLUMNS, HISTORY_TABLES, LOADED_DIFFS, LOADED_EDITIONS, LOADED_HISTORY, refresh_browse_data, schema_module,
+)
 from flows.errors import CrsdataError
 from flows.publish import check_path_part, read_manifest
 from flows.raw_store import object_path
-from schemas import DATASETS, dataset_module
-from schemas import changes as changes_schema
+from schemas import DATASETS
 
 DATABASE = "crsdata"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -102,7 +103,7 @@ ORIGINAL_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", 
 
 def dataset_description(name: str) -> tuple[str, dict[str, str]]:
     """The dataset's description and its columns' descriptions, from its pandera schema."""
-    module = changes_schema if name == "changes" else dataset_module(name)
+    module = schema_module(name)
     columns = {column: spec.description or "" for column, spec in module.Schema.to_schema().columns.items()}
     return (module.__doc__ or "").strip(), columns
 

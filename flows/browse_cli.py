@@ -29,21 +29,14 @@ def db(data_dir, rebuild):
       crsdata db --rebuild
     """
     from flows.cli import fail, settings_from
-    from flows.database import refresh_browse_data
+    from flows.database import describe_refresh, refresh_browse_data
 
     settings = settings_from(data_dir)
     try:
         report, archive = refresh_browse_data(settings.processed_dir, rebuild=rebuild)
     except CrsdataError as exc:
         fail(str(exc))
-    how = "rebuilt" if report.rebuilt else "updated"
-    click.echo(
-        f"{report.path}: {how}, {len(report.loaded)} edition(s) loaded, {len(report.removed)} removed, "
-        f"{report.unchanged} unchanged, {report.diffs_loaded} diff(s) loaded"
-    )
-    for key in report.loaded:
-        click.echo(f"{'loaded':>11}  {key}")
-    click.echo(f"{archive.folder}: {len(archive.written)} Parquet file(s) written, {len(archive.unchanged)} unchanged")
+    click.echo(describe_refresh(report, archive))
 
 
 @click.command()

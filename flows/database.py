@@ -121,9 +121,14 @@ def edition_key(report_id: str, edition: str) -> str:
     return f"{report_id}/{edition}"
 
 
+def schema_module(name: str):
+    """schemas/<name>.py of a dataset, or of changes (the diffs' rows)."""
+    return changes_schema if name == "changes" else dataset_module(name)
+
+
 def dataset_columns(name: str) -> dict[str, type]:
     """Columns of a dataset table as published, with report_id and edition first."""
-    module = changes_schema if name == "changes" else dataset_module(name)
+    module = schema_module(name)
     columns = {column: COLUMN_TYPES[str(spec.dtype)] for column, spec in module.Schema.to_schema().columns.items()}
     first = dict.fromkeys(CHANGES_KEY if name == "changes" else EDITION_KEY, str)
     return {**first, **{c: t for c, t in columns.items() if c not in first}}
@@ -306,6 +311,17 @@ def refresh_database(processed: Path, *, rebuild: bool = False) -> DatabaseRepor
         staging.unlink(missing_ok=True)
         raise
     return report
+
+
+def describe_refresh(report: DatabaseReport, archive) -> str:
+    """One line for the terminal: what the refresh loaded (new editions only, unless rebuilt)."""
+    loaded = f" ({', '.join(report.loaded)})" if report.loaded else ""
+    diffs_read = sum("__" in key for key in archive.added)
+    return (
+        f"Browse data: {'built' if report.rebuilt else 'updated'} {report.path.name}: {len(report.loaded)} edition(s) loaded{loaded}, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged, {report.diffs_loaded} diff(s); {archive.folder.name}/: "
+        f"{len(archive.written)} Parquet file(s) rewritten, {len(archive.added) - diffs_read} edition(s) and {diffs_read} diff(s) read"
+    )
 
 
 def refresh_browse_data(processed: Path, *, rebuild: bool = False):

@@ -211,10 +211,10 @@ def run(
         finally:
             pool.shutdown(cancel_futures=True)
     if any(o.status in ("published", "republished") for o in outcomes):
-        from flows.database import refresh_browse_data  # the browse database and Parquet archive follow every publish
+        from flows.database import describe_refresh, refresh_browse_data  # the browse database and archive follow every publish
 
         try:
-            refresh_browse_data(settings.processed_dir)
+            announce(describe_refresh(*refresh_browse_data(settings.processed_dir)))
         except CrsdataError as exc:  # the editions are published; the database can be rebuilt with 'crsdata db'
             outcomes.append(Outcome(exc.subject, "failed", exc.reason))
             report(outcomes[-1])

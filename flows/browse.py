@@ -220,7 +220,11 @@ class BrowsePlugin:
             (r"^/files/(?P<report_id>[^/]+)/(?P<edition>[^/]+)/(?P<name>[^/]+)$", self.edition_download),
             (r"^/files/(?P<name>catalog\.(?:csv|parquet))$", self.catalog_download),
             (r"^/originals/(?P<sha>[0-9a-f]{64})$", self.original_download),
+            (r"^/(?:files|originals|diffs)(?:/.*)?$", self.not_found),  # nothing else under these, not even a listing
         ]
+
+    async def not_found(self):
+        return Response.text("Not found", status=404)
 
     async def landing_page(self, datasette, request):
         db = datasette.get_database(DATABASE)
@@ -298,6 +302,12 @@ class BrowsePlugin:
 
 def browse_app(processed: Path, raw: Path) -> Datasette:
     """A started Datasette over processed/crsdata.db with the crsdata plugin registered."""
+    # Datasette 0.65.5 prints every error with rich when rich is installed (Prefect installs it); for a
+    # URL no route matches there is no exception being handled, rich raises, and the 404 becomes a 500.
+    # (Imported here: imported before datasette.app, the module registers itself half-initialised.)
+    from datasette import handle_exception as datasette_errors
+
+    datasette_errors.rich = None
     if not pm.has_plugin(PLUGIN_NAME):
         pm.register(BrowsePlugin(processed, raw), name=PLUGIN_NAME)
     datasette = Datasette(

@@ -91,17 +91,18 @@ def write_archive(path: Path, table: pa.Table, schema: pa.Schema, contents: dict
     write_atomically(path, sink.getvalue().to_pybytes())
 
 
-def refresh_file(path: Path, schema: pa.Schema, key_columns, wanted: dict[str, str], load, rebuild: bool) -> list[str]:
-    """Bring one archive file to `wanted` ({key: manifest sha}); `load(key)` gives a new key's rows.
-    Returns the keys read from their folders."""
+def refresh_file(path: Path, name: str, key_columns, wanted: dict[str, str], load, rebuild: bool) -> list[str]:
+    """Bring one archive file to `wanted` ({key: manifest sha}); `load(key)` gives a new key's rows as a
+    DataFrame. Returns the keys read from their folders (nothing when the file was up to date)."""
     held = None if rebuild else archive_contents(path)
     if held == wanted:
         return []
-    held = held or {}
-    keep = {key for key, sha in held.items() if wanted.get(key) == sha}
+    schema = arrow_schema(name)
+    keep = {key for key, sha in (held or {}).items() if wanted.get(key) == sha}
     old = pq.read_table(path, schema=schema) if keep else None
     new_keys = [key for key in sorted(wanted) if key not in keep]
-    write_archive(path, updated_table(old, keep, [load(key) for key in new_keys], schema, key_columns), schema, wanted)
+    added = [frame_to_table(load(key), schema) for key in new_keys]
+    write_archive(path, updated_table(old, keep, added, schema, key_columns), schema, wanted)
     return new_keys or ["(removed)"]
 
 
@@ -109,21 +110,16 @@ def refresh_archive(processed: Path, *, rebuild: bool = False) -> ArchiveReport:
     """Every dataset file and changes.parquet up to date with the published folders (caller holds the lock)."""
     report = ArchiveReport(processed / ARCHIVE_FOLDER)
     editions = {f"{e.report_id}/{e.edition}": e for e in published_editions(processed)}
+    diffs = {f"{d.report_id}/{d.from_edition}__{d.to_edition}": d for d in published_diffs(processed)}
     wanted = {key: e.manifest_sha256 for key, e in editions.items()}
     for name in DATASETS:
-        schema = arrow_schema(name)
         added = refresh_file(
-            archive_path(processed, name), schema, EDITION_KEY, wanted,
-            lambda key, name=name, schema=schema: frame_to_table(edition_frame(editions[key], name), schema), rebuild,
+            archive_path(processed, name), name, EDITION_KEY, wanted, lambda key, name=name: edition_frame(editions[key], name), rebuild,
         )
         (report.written if added else report.unchanged).append(name)
         report.added.update(key for key in added if key in editions)
-    diffs = {f"{d.report_id}/{d.from_edition}__{d.to_edition}": d for d in published_diffs(processed)}
-    schema = arrow_schema("changes")
-    added = refresh_file(
-        archive_path(processed, "changes"), schema, CHANGES_KEY, {key: d.manifest_sha256 for key, d in diffs.items()},
-        lambda key: frame_to_table(diff_frame(diffs[key]), schema), rebuild,
-    )
+    wanted_diffs = {key: d.manifest_sha256 for key, d in diffs.items()}
+    added = refresh_file(archive_path(processed, "changes"), "changes", CHANGES_KEY, wanted_diffs, lambda key: diff_frame(diffs[key]), rebuild)
     (report.written if added else report.unchanged).append("changes")
     report.added.update(key for key in added if key in diffs)
     return report

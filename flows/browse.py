@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
+import socket
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -295,7 +297,8 @@ class BrowsePlugin:
             await self.send(send, None)
             return
         # Served as an attachment: an original HTML page must not run in this site's origin.
-        await self.send(send, object_path(self.raw, sha), ORIGINAL_TYPES.get(rows[0]["source_format"]), rows[0]["source_name"] or sha)
+        filename = re.sub(r"[^A-Za-z0-9._-]+", "_", rows[0]["source_name"] or "") or sha  # it goes into a header
+        await self.send(send, object_path(self.raw, sha), ORIGINAL_TYPES.get(rows[0]["source_format"]), filename)
 
 
 # ---------------------------------------------------------------- serving
@@ -308,8 +311,9 @@ def browse_app(processed: Path, raw: Path) -> Datasette:
     from datasette import handle_exception as datasette_errors
 
     datasette_errors.rich = None
-    if not pm.has_plugin(PLUGIN_NAME):
-        pm.register(BrowsePlugin(processed, raw), name=PLUGIN_NAME)
+    if pm.has_plugin(PLUGIN_NAME):
+        pm.unregister(name=PLUGIN_NAME)
+    pm.register(BrowsePlugin(processed, raw), name=PLUGIN_NAME)
     datasette = Datasette(
         [str(processed / DATABASE_NAME)], metadata=datasette_metadata(), template_dir=str(TEMPLATES), settings=SETTINGS,
     )
@@ -317,10 +321,25 @@ def browse_app(processed: Path, raw: Path) -> Datasette:
     return datasette
 
 
+class AddressInUseError(CrsdataError):
+    """The server cannot listen on the address asked for."""
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail with one line before any work when the address is taken (uvicorn would log and exit)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a closing socket is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise AddressInUseError(f"{host}:{port}", f"cannot listen there ({exc.strerror}); choose another --port or --host") from None
+
+
 def serve_browser(processed: Path, raw: Path, host: str = "127.0.0.1", port: int = 8001, announce=lambda message: None) -> None:
     """Bring the database up to date, then serve it until Ctrl-C (or SIGTERM)."""
     import uvicorn
 
+    check_address(host, port)
     refresh_browse_data(processed)
     datasette = browse_app(processed, raw)
     announce(f"Serving {processed / DATABASE_NAME} at http://{host}:{port}/ (Ctrl-C to stop)")

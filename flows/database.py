@@ -257,8 +257,11 @@ def load_history(db: sqlite_utils.Database, processed: Path) -> bool:
             frames = [pd.read_parquet(p) for p in history_files(processed, file_name)]
             frames = [f for f in frames if len(f)]
             if frames:
-                db[table].insert_all(frame_to_records(pd.concat(frames, ignore_index=True)), batch_size=500)
-                db[table].create_index(["report_id", "fact_id"])
+                history = pd.concat(frames, ignore_index=True)
+                db[table].insert_all(frame_to_records(history), batch_size=500, alter=True)
+                indexed = [c for c in ("report_id", "fact_id", "edition") if c in history.columns]
+                if indexed:
+                    db[table].create_index(indexed)
         db[LOADED_HISTORY].delete_where()
         db[LOADED_HISTORY].insert_all([{"path": p, "sha256": s} for p, s in wanted.items()])
     return True

@@ -258,6 +258,13 @@ def test_in_chromium_search_open_figures_facet_and_download_csv(site, tmp_path):
     assert frame_to_records(downloaded.drop(columns=["rowid", "report_id", "edition"])) == frame_to_records(expected.reset_index(drop=True))
 
 
+def test_a_port_in_use_is_one_error_line(site):
+    result = CliRunner().invoke(cli, ["browse", "--data-dir", str(site["processed"].parent), "--port", str(site["port"])])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: 127.0.0.1:{site['port']}: cannot listen there (")
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_ctrl_c_stops_the_server_cleanly(site):
     proc = site["proc"]
     proc.send_signal(signal.SIGINT)

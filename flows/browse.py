@@ -36,7 +36,8 @@ from schemas import DATASETS
 DATABASE = "crsdata"
 TEMPLATES = Path(__file__).parent / "templates"
 PLUGIN_NAME = "crsdata-browse"
-SETTINGS = {"default_page_size": 100, "sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "allow_download": False}
+# Pages of 1000 rows: a report's figures across all its editions come back in one JSON answer.
+SETTINGS = {"default_page_size": 1000, "max_returned_rows": 5000, "sql_time_limit_ms": 3000, "facet_time_limit_ms": 500, "allow_download": False}
 LICENSE = ("Public domain: works of the U.S. Government (17 U.S.C. 105)", "https://www.copyright.gov/title17/92chap1.html#105")
 SOURCE = ("Congressional Research Service reports, extracted by crsdata", "https://www.congress.gov/crs-products")
 FACETS = {

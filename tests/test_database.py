@@ -9,6 +9,8 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
@@ -208,12 +210,8 @@ def test_republished_edition_is_replaced_and_a_removed_one_dropped(store, tmp_pa
     processed = data_dir / "processed"
     db_path = processed / "crsdata.db"
     before = table_rows(db_path, "figures")
-    # what `run --force` leaves: the same edition folder with a new manifest (a new created_at)
-    manifest_path = processed / "IF10199" / "2024-11-05" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["created_at"] = "2030-01-01T00:00:00+00:00"
-    manifest_path.write_text(json.dumps(manifest, indent=2))
-    result = invoke("db", "--data-dir", str(data_dir))
+    result = invoke("run", str(SEED_PATH), "--report-id", "IF10199", "--force", "--data-dir", str(data_dir))
+    assert "republished" in result.output
     assert loaded_keys(browse_line(result.output)) == {"IF10199/2024-11-05"}
     assert table_rows(db_path, "figures") == before  # replaced, not duplicated
     shutil.rmtree(processed / "IF10753" / "2026-04-20.v6")
@@ -248,3 +246,19 @@ def test_missing_data_folder_is_one_error_line(tmp_path):
     result = CliRunner().invoke(cli, ["db", "--data-dir", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"Error: {tmp_path / 'nowhere' / 'processed'}: no such data folder; run 'crsdata run' first"]
+
+
+def test_concurrent_refreshes_take_turns(store, tmp_path):
+    data_dir = tmp_path / "copy"
+    shutil.copytree(store["data_dir"], data_dir)
+    (data_dir / "processed" / "crsdata.db").unlink()
+    shutil.rmtree(data_dir / "processed" / "all")
+    command = [sys.executable, "-m", "flows.cli", "db", "--data-dir", str(data_dir)]
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=300)[0] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    lines = sorted(browse_line(output) for output in outputs)
+    # the lock makes one build everything and the other find it all done
+    assert lines[0].startswith("Browse data: built crsdata.db: 4 edition(s) loaded")
+    assert lines[1].startswith("Browse data: updated crsdata.db: 0 edition(s) loaded, 0 removed, 4 unchanged")
+    assert sqlite_utils.Database(data_dir / "processed" / "crsdata.db")["editions"].count == 4

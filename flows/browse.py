@@ -26,7 +26,7 @@ from datasette.utils.asgi import Response, asgi_send_file
 
 from flows.archive_parquet import ARCHIVE_FOLDER
 from flows.database import (
-    DATABASE_NAME, FTS_COLUMNS, HISTORY_TABLES, LOADED_DIFFS, LOADED_EDITIONS, LOADED_HISTORY, refresh_browse_data, schema_module,
+    DATABASE_NAME, HISTORY_TABLES, LOADED_DIFFS, LOADED_EDITIONS, LOADED_HISTORY, refresh_browse_data, schema_module,
 )
 from flows.errors import CrsdataError
 from flows.publish import check_path_part, read_manifest
@@ -246,7 +246,6 @@ class BrowsePlugin:
         context = {
             "metadata": datasette.metadata(), "reports": list(reports.values()), "datasets": DATASETS, "database": DATABASE, "quote": quote,
             "archive": [name for name in (*DATASETS, "changes") if archive_file(self.processed, f"{name}.parquet")],
-            "fts_tables": list(FTS_COLUMNS),
         }
         return Response.html(await datasette.render_template("crsdata_index.html", context, request=request))
 

@@ -165,5 +165,10 @@ from flows.history_cli import history  # noqa: E402
 
 cli.add_command(history)
 
+from flows.browse_cli import browse, db  # noqa: E402
+
+cli.add_command(db)
+cli.add_command(browse)
+
 if __name__ == "__main__":
     cli()

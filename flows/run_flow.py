@@ -255,5 +255,13 @@ def run(
             jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
             announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
             outcomes.extend(run_jobs(jobs, settings, report))
+    if any(o.status in ("published", "republished") for o in outcomes):
+        from flows.database import describe_refresh, refresh_browse_data  # the browse database and archive follow every publish
+
+        try:
+            announce(describe_refresh(*refresh_browse_data(settings.processed_dir)))
+        except CrsdataError as exc:  # the editions are published; the database can be rebuilt with 'crsdata db'
+            outcomes.append(Outcome(exc.subject, "failed", exc.reason))
+            report(outcomes[-1])
     return RunSummary(outcomes, time.perf_counter() - started)
 

@@ -26,6 +26,10 @@ AUTHOR_LINE_RE = re.compile(
 CAPTION_RE = re.compile(r"^(?:\|\s*)?(?:\*\*)?(?P<caption>(?:Figure|Table)\s+[A-Z]?-?\d+\.\s.*?)(?:\*\*)?\s*$")
 SOURCE_RE = re.compile(r"^(?:\|\s*)?\*\*(?P<key>Sources?|Notes?):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>Sources?|Notes?):\s+(?P<text2>.*)$", re.S)
 FOOTNOTE_ROW_RE = re.compile(r"^\|\s*(?P<number>\d+)\.\s*\|\s*(?P<text>.*?)\s*$")
+SCRIPT_START_RE = re.compile(r"^\$\(\s*function\s*\(")
+SCRIPT_END = "});"
+SCRIPT_COMMENT_RE = re.compile(r"^\|?\s*//")
+CHART_SUMMARY_END = "End of interactive chart."
 NON_CONTENT_HEADINGS = {"contents", "tables", "figures", "appendixes", "footnotes", "crs product (library of congress)"}
 TERMINAL_PUNCTUATION = (".", "?", "!", ":", '"', "\u201d", ")", ";")
 
@@ -289,6 +293,25 @@ def footnote_rows_to_footnotes(paragraphs: list[str]) -> list[Footnote]:
     return footnotes
 
 
+def lines_without_scripts(lines: list[str]) -> list[str]:
+    """Interactive charts come through the HTML-to-markdown conversion as their JavaScript
+    (``$(function () { ... });``, R48725's Highcharts figures), followed by the chart's generated
+    accessibility summary ("...End of interactive chart."); neither is printed in the report."""
+    kept: list[str] = []
+    in_script = False
+    for line in lines:
+        s = line.strip()
+        if not in_script and SCRIPT_START_RE.match(s):
+            in_script = True
+        if in_script:
+            in_script = s != SCRIPT_END
+            continue
+        if s.endswith(CHART_SUMMARY_END) or SCRIPT_COMMENT_RE.match(s):
+            continue
+        kept.append(line)
+    return kept
+
+
 def skip_web_preamble(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     """Web markdown repeats the title and an overview table before the ``[Listen]`` line."""
     hints: dict[str, str] = {}
@@ -317,7 +340,7 @@ def skip_web_preamble(lines: list[str]) -> tuple[list[str], dict[str, str]]:
 
 
 def text_to_document(text: str) -> ParsedDocument:
-    lines = text.split("\n")
+    lines = lines_without_scripts(text.split("\n"))
     hints, body_start = text_to_header_hints(lines)
     body = lines[body_start:]
     if hints:

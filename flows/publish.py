@@ -20,9 +20,11 @@ from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
 from flows.raw_store import file_sha256
 from schemas import DATASETS, SCHEMA_VERSION, dataset_module
+from schemas.rejected_rows import rows_rejected
 
 CATALOG_COLUMNS = [
-    "report_id", "edition", "version", "date", "title", "product_type", "path", "source_sha256", "rows", "published_at",
+    "report_id", "edition", "version", "date", "title", "product_type", "path", "source_sha256", "rows", "rows_rejected",
+    "published_at",
 ]
 EDITION_CHARS = set("0123456789abcdefv.-")
 FRICTIONLESS_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "bool": "boolean", "boolean": "boolean"}
@@ -144,6 +146,7 @@ def publish_edition(processed: Path, extracted, *, force: bool = False) -> Publi
         "schema_version": SCHEMA_VERSION,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "rows": {name: len(frame) for name, frame in frames.items()},
+        "rows_rejected": rows_rejected(frames.get("rejected_rows")),
     }
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{edition}-", dir=final.parent))
@@ -180,7 +183,8 @@ def catalog_frame(processed: Path) -> pd.DataFrame:
                 "product_type": manifest.get("product_type"),
                 "path": str(Path(manifest["_path"]).relative_to(processed)),
                 "source_sha256": manifest["source_sha256"],
-                "rows": sum(manifest.get("rows", {}).values()),
+                "rows": sum(n for name, n in manifest.get("rows", {}).items() if name != "rejected_rows"),
+                "rows_rejected": manifest.get("rows_rejected", 0),
                 "published_at": manifest["created_at"],
             }
         )

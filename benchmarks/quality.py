@@ -60,6 +60,11 @@ FULL_DATE_RE = re.compile(
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 
+def same_number(value: float) -> float:
+    """A value rounded to 9 significant digits, so 16.1 * 1e9 and 1.61e10 compare equal."""
+    return float(f"{float(value):.9g}")
+
+
 @dataclass
 class Score:
     report_id: str
@@ -121,11 +126,11 @@ def pair_documents(pdfs: list[Path], markdowns: list[Path], manifests: dict[str,
 # ---------------------------------------------------------------- what the rendering prints
 
 def money_values(text: str) -> set[float]:
-    return {round(float(n.replace(",", "")) * SCALES.get((s or "").lower(), 1.0), 6) for n, s in MONEY_RE.findall(text)}
+    return {same_number(float(n.replace(",", "")) * SCALES.get((s or "").lower(), 1.0)) for n, s in MONEY_RE.findall(text)}
 
 
 def percent_values(text: str) -> set[float]:
-    return {round(float(n.replace(",", "")), 6) for n in PERCENT_RE.findall(text)}
+    return {same_number(n.replace(",", "")) for n in PERCENT_RE.findall(text)}
 
 
 def full_dates(text: str) -> set[str]:
@@ -154,7 +159,7 @@ def edition_facts(frames: dict[str, pd.DataFrame]) -> set[tuple[str, object]]:
         if row.kind in ("money", "percent"):
             for value in (row.value, row.value_high):
                 if pd.notna(value):
-                    facts.add((row.kind, round(float(value), 6)))
+                    facts.add((row.kind, same_number(value)))
     dates = frames.get("dates", pd.DataFrame())
     for row in dates.itertuples():
         if row.granularity == "day":
@@ -177,10 +182,10 @@ def cell_score(md: str, frames: dict[str, pd.DataFrame]) -> tuple[int, int, list
     by_number: dict[float, list[str]] = {}
     for row_label, number in zip(cells["row"], cells["number"]):
         if pd.notna(number):
-            by_number.setdefault(round(float(number), 6), []).append(fold(str(row_label)))
+            by_number.setdefault(same_number(number), []).append(fold(str(row_label)))
     pairs = table_pairs(md)
     missed = [f"{label} = {number:g}" for label, number in pairs
-              if not any(fold(label) in row for row in by_number.get(round(number, 6), []))]
+              if not any(fold(label) in row for row in by_number.get(same_number(number), []))]
     return len(pairs), len(pairs) - len(missed), missed
 
 

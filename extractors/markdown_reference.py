@@ -15,7 +15,8 @@ from extractors.text_to_document import lines_without_scripts
 
 HEADER_FIELD_RE = re.compile(r"^\*\*(.+?):\*\*\s*(.*)$", re.M)
 PUBLICATION_DATE_RE = re.compile(r"\*\*Publication Date:\*\*\s*\|?\s*(\d\d/\d\d/\d{4})")
-BOX_LINE_STARTS = ("![", "**Source", "**Note", "Source:", "Notes:", "Note:")
+BOX_LINE_STARTS = ("![", "**Source", "**Note", "Source:", "Sources:", "Notes:", "Note:")
+LETTERED_NOTE_RE = re.compile(r"^(?:\*\*)?[a-z]\.(?:\*\*)?\s")
 LINK_RE = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"(])")
 SENTENCE_END_RE = re.compile(r"[.!?:;\"\u201d)]$")
@@ -44,12 +45,14 @@ def markdown_product(md: str) -> str:
 def markdown_body(md: str) -> str:
     """The product's prose: tables, figure placeholders and source/note lines left out, links as their text."""
     kept = []
-    in_table = False
+    in_table = in_notes = False
     for line in markdown_product(md).splitlines():
         s = line.strip()
         # a pipe table runs to the next blank line (cells with line breaks continue without "|")
         in_table = s.startswith("|") or (in_table and bool(s))
-        if in_table or s.startswith(BOX_LINE_STARTS) or s == "---":
+        # lettered table notes ("a. Amounts for ...") follow a table's Source/Notes line
+        in_notes = s.startswith(BOX_LINE_STARTS) or (in_notes and (not s or bool(LETTERED_NOTE_RE.match(s))))
+        if in_table or in_notes or s == "---":
             continue
         kept.append(s)
     text = LINK_RE.sub(r"\1", "\n".join(kept))

@@ -179,6 +179,7 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             iso = us_date_to_iso(updated["date"])
             if iso:
                 doc.hints.setdefault("date", iso)
+                doc.hints.setdefault("date_text", plain.strip())
             continue
         lines = paragraph.split("\n")
         caption = CAPTION_RE.match(lines[0])
@@ -332,9 +333,10 @@ def skip_web_preamble(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             ):
                 header.append(lines[end])
                 end += 1
-            date = re.search(r"([A-Z][a-z]+ \d{1,2}, \d{4})", " ".join(header))
+            date = re.search(r"(?:Updated\s+)?([A-Z][a-z]+ \d{1,2}, \d{4})", " ".join(header))
             if date and us_date_to_iso(date[1]):
                 hints["date"] = us_date_to_iso(date[1])
+                hints["date_text"] = date[0]
             return lines[end:], hints
     return lines, hints
 

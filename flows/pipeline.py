@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -163,7 +164,20 @@ def sections_to_texts(sections, nlp_model: str | None) -> tuple[list[SectionText
     return texts, docs, pipeline.meta.get("lang", "en") + "_" + pipeline.meta["name"]
 
 
-def fact_datasets(texts: list[SectionText], docs: list, model_name: str, ctx: ExtractionContext, clock: StageClock) -> dict[str, list[dict]]:
+def hints_to_cover_date_text(hints: dict) -> str | None:
+    """The date line as the document prints it; a reader that keeps only the parsed date (the
+    HTML page's "Updated <date> (ID)" line) gets it back in the same US form CRS prints."""
+    if hints.get("date_text"):
+        return hints["date_text"]
+    if not hints.get("date"):
+        return None
+    day = date.fromisoformat(hints["date"])
+    return f"{day.strftime('%B')} {day.day}, {day.year}"
+
+
+def fact_datasets(
+    texts: list[SectionText], docs: list, model_name: str, ctx: ExtractionContext, clock: StageClock, cover_date_text: str | None = None
+) -> dict[str, list[dict]]:
     from extractors import acronyms, dates, entities, figures
 
     acronym_rows = acronyms.sections_to_acronyms(texts)
@@ -173,7 +187,7 @@ def fact_datasets(texts: list[SectionText], docs: list, model_name: str, ctx: Ex
         "acronyms": acronym_rows,
         "entities": entity_rows,
         "entity_counts": entities.entities_to_counts(entity_rows),
-        "dates": dates.sections_to_dates(texts, ctx),
+        "dates": dates.cover_to_dates(cover_date_text, ctx) + dates.sections_to_dates(texts, ctx),
         "figures": figures.sections_to_figures(texts, ctx),
     }
     clock.lap("other_extractors")
@@ -212,7 +226,7 @@ def extract_edition(
     clock.lap("reading_order")
     texts, docs, model_name = sections_to_texts(sections, nlp_model)
     ctx = ExtractionContext(report_date=identity.date, report_id=identity.report_id)
-    records.update(fact_datasets(texts, docs, model_name, ctx, clock))
+    records.update(fact_datasets(texts, docs, model_name, ctx, clock, hints_to_cover_date_text(parsed.hints)))
     records.update(table_datasets(parsed))
     clock.lap("tables")
     frames = {ds: records_to_frame(ds, records.get(ds, [])) for ds in EXTRACTED_DATASETS}

@@ -137,6 +137,13 @@ NUMBERING_RE = re.compile(
     r"\b(?:numbering|totaling|totalling|amounting to|numbered|numbers)\s(?P<q>(?:"
     + "|".join(re.escape(q) for q in QUALIFIERS) + r")\s)?(?P<n>" + NUMBER + r")\b(?![.,]?\d)(?!\s?%)"
 )
+# "U.S. troops—currently about 55,000 on active duty—" (IF10199 v49): an aside after the counted
+# noun; the qualifier is required, so a bare "(2024)" or "—12 of them" is not read as a count
+ASIDE_COUNT_RE = re.compile(
+    r"[\u2014\u2013(]\s?(?:(?:currently|now|today|then)\s)?(?P<q>(?:"
+    + "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True)) + r")\s)(?P<n>" + NUMBER + r")\b(?![.,]?\d)(?!\s?%)"
+    r"(?!\s(?:thousand|million|billion|trillion|percent)\b)"
+)
 # words that end a subject noun phrase
 SUBJECT_STOP = {
     "and", "or", "that", "which", "who", "is", "are", "was", "were", "in", "from", "to", "for", "by",
@@ -340,9 +347,10 @@ def count_figures(text: str) -> list[Figure]:
 
 
 def numbering_figures(text: str) -> list[Figure]:
-    """'U.S. troops—currently numbering over 50,000—': the counted noun comes before."""
+    """'U.S. troops—currently numbering over 50,000—', 'U.S. troops—currently about 55,000 on
+    active duty—': the counted noun comes before the number."""
     out = []
-    for m in NUMBERING_RE.finditer(text):
+    for m in [*NUMBERING_RE.finditer(text), *ASIDE_COUNT_RE.finditer(text)]:
         before = text[max(0, m.start() - 60):m.start()]
         nouns = [n for n in re.finditer(r"(?P<np>(?:U\.S\.\s|[A-Z][\w'’-]*\s)?(?P<noun>[A-Za-z]+))\b", before)
                  if n.group("noun") in COUNTED_NOUNS]

@@ -193,3 +193,21 @@ def test_corpus_documents_validate():
         rows = sections_to_figures(corpus_markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
         assert rows, path.name
         figures_schema.Schema.validate(pd.DataFrame(rows, columns=figures_schema.COLUMNS))
+
+
+def test_approximate_count_in_an_aside_is_a_count_with_its_qualifier():
+    # IF10199 v49 (the HTML edition): "base U.S. troops—currently about 55,000 on active duty—"
+    from extractors.html_to_document import html_to_document
+    from tests.corpus_paths import HTML_PATH
+
+    doc = html_to_document(HTML_PATH.read_bytes())
+    paragraph = next(b.text for b in doc.blocks if "about 55,000" in b.text)
+    rows = [r for r in figures_in(paragraph) if "55,000" in r["text"]]
+    assert [(r["text"], r["kind"], r["value"], r["unit"], r["qualifier"], r["subject"]) for r in rows] == [
+        ("about 55,000", "count", 55000.0, "persons", "about", "U.S. troops")
+    ]
+
+
+@pytest.mark.parametrize("text", ["Students (2024) were surveyed.", "The agencies—12 of them—agreed.", "Firms—about 20 percent of them—agreed."])
+def test_an_aside_without_a_qualified_number_is_no_count(text):
+    assert not [r for r in figures_in(text) if r["kind"] == "count"]

@@ -52,8 +52,8 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 HELD_OUT = {"IF12106", "IF12929", "IN12422", "LSB11420", "R47194", "R48179", "R48914", "IF13204"}
 NOISE_DATASETS = ("figures", "table_cells", "dates")
 
-MONEY_RE = re.compile(r"\$\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s?(thousand|million|billion|trillion)\b)?", re.I)
-PERCENT_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?:%|percent\b)")
+MONEY_RE = re.compile(r"(?:(?<=[(\s])(?P<sign>[-\u2212]))?\$\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s?(thousand|million|billion|trillion)\b)?", re.I)
+PERCENT_RE = re.compile(r"(?:(?<=[(\s])(?P<sign>[-\u2212]))?(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?:%|percent\b)")
 FULL_DATE_RE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\s(\d{1,2}),?\s(\d{4})\b"
 )
@@ -125,12 +125,16 @@ def pair_documents(pdfs: list[Path], markdowns: list[Path], manifests: dict[str,
 
 # ---------------------------------------------------------------- what the rendering prints
 
+def signed(sign: str, number: str) -> float:
+    return (-1.0 if sign else 1.0) * float(number.replace(",", ""))
+
+
 def money_values(text: str) -> set[float]:
-    return {same_number(float(n.replace(",", "")) * SCALES.get((s or "").lower(), 1.0)) for n, s in MONEY_RE.findall(text)}
+    return {same_number(signed(sign, n) * SCALES.get((s or "").lower(), 1.0)) for sign, n, s in MONEY_RE.findall(text)}
 
 
 def percent_values(text: str) -> set[float]:
-    return {same_number(n.replace(",", "")) for n in PERCENT_RE.findall(text)}
+    return {same_number(signed(sign, n)) for sign, n in PERCENT_RE.findall(text)}
 
 
 def full_dates(text: str) -> set[str]:
@@ -198,7 +202,8 @@ def agreement_score(frames: dict[str, pd.DataFrame]) -> tuple[int, int, list[str
         if parsed is None:
             continue
         checked += 1
-        if abs(parsed[1] - row.value) > 1e-9 * max(1.0, abs(row.value)):
+        printed = -parsed[1] if row.text.startswith(("-", "\u2212")) else parsed[1]
+        if abs(printed - row.value) > 1e-9 * max(1.0, abs(row.value)):
             disagree.append(f"{row.text!r} -> {row.value:g}")
     return checked, checked - len(disagree), disagree
 

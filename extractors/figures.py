@@ -103,6 +103,12 @@ PERCENT_RE = re.compile(
     r"(?:\s?[-–—]\s?|\sto\s)(?P<n2>" + NUMBER + r")\s?(?P<u>%|percent\b|percentage points?\b)"
     r"|" + NUMBER_START + r"(?P<n>" + NUMBER + r")\s?(?P<u1>%|percent\b|per cent\b|percentage points?\b)"
 )
+# "$2.6 billion (-74%)", "a reduction of $260.0 million (-57%)" (R48694): a change printed with
+# its minus sign; only after a space or an opening parenthesis, so "FY2025-74%" stays out
+SIGNED_CHANGE_RE = re.compile(
+    r"(?<=[(\s])(?P<sign>[-\u2212])(?P<dollar>\$)?(?P<n>" + NUMBER + r")"
+    r"(?:\s?(?P<s>thousand|million|billion|trillion)\b)?(?P<pct>\s?%|\spercent\b)?(?![\w.,]?\d)"
+)
 MODIFIERS = (
     r"(?:(?:U\.S\.|[A-Z][\w'’-]*|active-duty|additional|new|more|full-time|part-time|federal|civilian|"
     r"military|foreign|American|U\.S\.-based|other|local|private|small|large|total)\s){0,3}"
@@ -309,6 +315,19 @@ def percent_figures(text: str) -> list[Figure]:
     return out
 
 
+def signed_change_figures(text: str) -> list[Figure]:
+    """Negative changes: the value keeps its sign (the only figures whose value may be below zero)."""
+    out = []
+    for m in SIGNED_CHANGE_RE.finditer(text):
+        if bool(m.group("dollar")) == bool(m.group("pct")):
+            continue  # a bare "-5" is no figure; "-$5%" is no figure either
+        kind, unit = ("money", "USD") if m.group("dollar") else ("percent", "percent")
+        value = -number_to_float(m.group("n"), SCALES.get(m.group("s") or ""))
+        out.append(Figure(m.start(), m.end(), kind, value, None, unit, f"rule:{kind}_change",
+                          number_start=m.start("n"), number_end=m.end("n")))
+    return out
+
+
 def count_figures(text: str) -> list[Figure]:
     out = []
     for m in COUNT_RE.finditer(text):
@@ -465,7 +484,7 @@ def figure_to_row(section: SectionText, f: Figure, year: int | None) -> dict:
 
 
 def text_to_figures(text: str, dates: list[DateMatch]) -> list[Figure]:
-    candidates = (money_figures(text) + percent_figures(text) + count_figures(text)
+    candidates = (money_figures(text) + percent_figures(text) + signed_change_figures(text) + count_figures(text)
                   + numbering_figures(text) + rank_figures(text) + fraction_figures(text))
     return figures_to_non_overlapping(candidates, dates)
 

@@ -42,17 +42,32 @@ def markdown_product(md: str) -> str:
     return "\n".join(lines_without_scripts(body.split("\n")))
 
 
+def table_note_lines(lines: list[str]) -> set[int]:
+    """Lines of a table's or figure's note area: the Source/Notes lines, the lettered notes after
+    them ("a. Amounts for ..."), and a plain paragraph standing between the two (R48694's Table 5)."""
+    kinds = ["blank" if not s else "box" if s.startswith(BOX_LINE_STARTS) else "lettered" if LETTERED_NOTE_RE.match(s) else "plain" for s in lines]
+    filled = [i for i, k in enumerate(kinds) if k != "blank"]
+    notes: set[int] = set()
+    for n, i in enumerate(filled):
+        previous = kinds[filled[n - 1]] if n else None
+        following = kinds[filled[n + 1]] if n + 1 < len(filled) else None
+        if kinds[i] == "box" or (kinds[i] == "lettered" and filled[n - 1] in notes if n else False):
+            notes.add(i)
+        elif kinds[i] == "plain" and previous == "box" and following == "lettered":
+            notes.add(i)
+    return notes
+
+
 def markdown_body(md: str) -> str:
     """The product's prose: tables, figure placeholders and source/note lines left out, links as their text."""
+    lines = [line.strip() for line in markdown_product(md).splitlines()]
+    notes = table_note_lines(lines)
     kept = []
-    in_table = in_notes = False
-    for line in markdown_product(md).splitlines():
-        s = line.strip()
+    in_table = False
+    for i, s in enumerate(lines):
         # a pipe table runs to the next blank line (cells with line breaks continue without "|")
         in_table = s.startswith("|") or (in_table and bool(s))
-        # lettered table notes ("a. Amounts for ...") follow a table's Source/Notes line
-        in_notes = s.startswith(BOX_LINE_STARTS) or (in_notes and (not s or bool(LETTERED_NOTE_RE.match(s))))
-        if in_table or in_notes or s == "---":
+        if in_table or i in notes or s == "---":
             continue
         kept.append(s)
     text = LINK_RE.sub(r"\1", "\n".join(kept))

@@ -14,6 +14,7 @@ LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
 SEPARATOR_CELL_RE = re.compile(r"^:?-{3,}:?$")
 # a cell made only of digits, money, percent or dashes: data, never a header
 NUMERIC_CELL_RE = re.compile(r"^[+\-\u2212(]?\$?\s?[\d.,]+%?\)?[a-z*]?$|^[\u2014\u2013-]$")
+AMOUNT_IN_CELL_RE = re.compile(r"\$\s?\d|\d\s?%|\d\s(?:thousand|million|billion|trillion)\b")
 # "Goods and Services; U.S. $ billions", "(in millions of dollars)", "In Millions of Dollars"
 UNITS_TEXT_RE = re.compile(
     r"(?:\$|dollars?\b|percent\b|billions?\b|millions?\b|thousands?\b|trillions?\b)", re.I
@@ -31,6 +32,12 @@ def clean_cell_text(text: str) -> str:
 
 def is_numeric_cell(text: str) -> bool:
     return bool(NUMERIC_CELL_RE.match(text.replace(" ", "")))
+
+
+def holds_amount(text: str) -> bool:
+    """An amount somewhere in the cell ("$3$4$5", stacked values glued by the web rendering of
+    IN12317's Table 1; "42.38 million in an average month"): data, never a column header."""
+    return bool(AMOUNT_IN_CELL_RE.search(text))
 
 
 def looks_like_units_note(text: str) -> bool:
@@ -120,7 +127,7 @@ def pipe_rows_to_header_count(rows: list[list[str]], had_separator_at: int | Non
             count = 1
             continue
         values = [c for c in row[1:] if c]
-        if not values or any(is_numeric_cell(c) for c in values) or any(is_numeric_cell(c) for c in row[:1] if c):
+        if not values or any(is_numeric_cell(c) or holds_amount(c) for c in values) or any(is_numeric_cell(c) for c in row[:1] if c):
             break
         count += 1
     # a table of text only: its first row is the header; never call every row a header

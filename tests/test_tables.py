@@ -298,3 +298,17 @@ def test_cells_schema_rejects_unparsed_numeric_cell_and_duplicates():
     duplicated = pd.DataFrame(cells + cells[:1], columns=table_cells_schema.COLUMNS)
     with pytest.raises(Exception):
         table_cells_schema.Schema.validate(duplicated, lazy=True)
+
+
+def test_stacked_amounts_glued_in_a_web_cell_are_data_not_a_second_header_row():
+    # IN12317 v3 Table 1 as the web rendering prints it: the first law's funding cell reads
+    # "$3$4$5" (three stacked amounts), which once made the whole row a second header level.
+    from tests.test_regressions import REGRESSIONS
+
+    lines = (REGRESSIONS / "IN12317v3-table1.md").read_text(encoding="utf-8").splitlines()
+    table = pipe_table_to_table([l for l in lines if l.startswith("|")], "Table 1. Legislation and Appropriation History")
+    assert table.header_rows == 1
+    cells, _ = tables_to_cells([table], [])
+    first = [c for c in cells if c["row"] == "Deficit Reduction Act of 2005 (P.L. 109-171)"]
+    assert [c["column"] for c in first] == ["Funding (millions)", "Changes"]
+    assert first[0]["value"] == "$3$4$5"

@@ -347,26 +347,42 @@ def region_to_grid(
     return rows, len(header)
 
 
+def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bool:
+    """Lines that read as column headers: all bold (CRS sets headers in bold; a regular-weight line
+    is data or a note), no number in a value column, and labels over at least two columns (a single
+    title spanning the table, "Single Returns", labels rows)."""
+    if not lines or not all(line.bold for line in lines):
+        return False
+    for line in lines:
+        for x0, x1, text in line_to_phrases(line):
+            if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text):
+                return False
+    leaf = header_lines_to_rows(lines, columns)[-1:]
+    return bool(leaf) and sum(bool(c) for c in leaf[0]) >= 2
+
+
 def header_lines_above_rule(lines: list[Line], rule_tops: list[float], columns: list[tuple[float, float]]) -> list[Line]:
-    """The lines above the first rule that has lines on both sides, when none of them holds a
-    number in a value column (then they are column headers, not data)."""
-    for rule in sorted(rule_tops):
+    """The column-header lines: those above the first rule that has lines on both sides, and the
+    header groups ruled off below them in turn. A header of several ruled levels ("FY2025-FY2026
+    Request" over "FY2026 (Request) | Dollar Change", R48694 Tables 1 and 2) is read whole."""
+    rules = sorted(rule_tops)
+    for k, rule in enumerate(rules):
         above = [l for l in lines if l.bottom <= rule + 1]
         below = [l for l in lines if l.top >= rule - 1]
         if not above or not below:
             continue
-        # CRS sets column headers in bold; a regular-weight line above the rule is data or a note
-        if not all(line.bold for line in above):
+        if not is_header_group(above, columns):
             return []
-        for line in above:
-            for x0, x1, text in line_to_phrases(line):
-                if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text):
-                    return []
-        # a single title spanning the whole table ("Single Returns") labels rows, it is no header
-        leaf = header_lines_to_rows(above, columns)[-1:]
-        if not leaf or sum(bool(c) for c in leaf[0]) < 2:
-            return []
-        return above
+        header = above
+        for next_rule in rules[k + 1:]:
+            group = [l for l in lines if l.top >= header[-1].bottom - 1 and l not in header and l.bottom <= next_rule + 1]
+            rest = [l for l in lines if l.top >= next_rule - 1]
+            if not group:
+                continue
+            if not rest or not is_header_group(group, columns):
+                break
+            header = header + group
+        return header
     return []
 
 

@@ -305,7 +305,7 @@ def lines_without_scripts(lines: list[str]) -> list[str]:
         if not in_script and SCRIPT_START_RE.match(s):
             in_script = True
         if in_script:
-            in_script = s != SCRIPT_END
+            in_script = line.rstrip() != SCRIPT_END  # the unindented close: nested blocks close indented
             continue
         if s.endswith(CHART_SUMMARY_END) or SCRIPT_COMMENT_RE.match(s):
             continue

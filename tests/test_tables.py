@@ -312,3 +312,26 @@ def test_stacked_amounts_glued_in_a_web_cell_are_data_not_a_second_header_row():
     first = [c for c in cells if c["row"] == "Deficit Reduction Act of 2005 (P.L. 109-171)"]
     assert [c["column"] for c in first] == ["Funding (millions)", "Changes"]
     assert first[0]["value"] == "$3$4$5"
+
+
+def test_header_ruled_into_several_levels_is_read_whole():
+    # R48694 v10 pages 8 and 13: "FY2025 Estimate-FY2026 Request" (or "FY2025-FY2026 Request") is
+    # underlined by a rule, and the stacked column labels below it are ruled off again before
+    # the data; the labels were once read as two data rows ("FY2024" / "Actual").
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "R48694.10-pages8-13-ruled-header-levels.pdf") as pdf:
+        tables = [t for page in pdf.pages for _, t in page_to_tables(page) if t is not None]
+    first, second = tables
+    assert first.header_rows == 2 and second.header_rows == 2
+    cells, _ = tables_to_cells([first, second], [])
+    # a table without a stub column: its first column labels the row, as in the web rendering
+    assert [(c["row"], c["column"], c["value"]) for c in cells if c["table_id"] == "t01"] == [
+        ("202,312", "FY2025 Estimate", "192,154"),
+        ("202,312", "FY2026 Request", "181,413"),
+        ("202,312", "FY2025 Estimate-FY2026 Request / Dollar Change", "-10,741"),
+        ("202,312", "FY2025 Estimate-FY2026 Request / Percentage Change", "-6%"),
+    ]
+    agriculture = {c["column"]: c["number"] for c in cells if c["table_id"] == "t02" and c["row"] == "Department of Agriculture"}
+    assert agriculture["FY2026 (Request)"] == 2493
+    assert agriculture["FY2025-FY2026 Request / Percentage Change"] == -25.3

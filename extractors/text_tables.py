@@ -118,14 +118,21 @@ def is_separator_row(cells: list[str]) -> bool:
 
 def pipe_rows_to_header_count(rows: list[list[str]], had_separator_at: int | None) -> int:
     """Header rows: those above a ``|---|`` separator; otherwise the leading rows with no numbers
-    in the value columns (web markdown renders multi-level headers as plain rows)."""
+    in the value columns (web markdown renders multi-level headers as plain rows). A lower level
+    exists only under a level with gaps (a spanning label leaves the cells it spans empty, an upper
+    level leaves the stub empty, R48906 Table 1): a first row that labels every column is the
+    whole header (R47438 Table 1, a table of text)."""
     if had_separator_at is not None:
         return had_separator_at
     count = 0
+    width = max(len(r) for r in rows)
     for index, row in enumerate(rows):
         if index == 0 and is_year_header(row) and len(rows) > 1:
             count = 1
             continue
+        above = rows[index - 1] if index else None
+        if above is not None and len(above) == width and all(above):
+            break
         values = [c for c in row[1:] if c]
         if not values or any(is_numeric_cell(c) or holds_amount(c) for c in values) or any(is_numeric_cell(c) for c in row[:1] if c):
             break

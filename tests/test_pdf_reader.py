@@ -340,3 +340,19 @@ def test_pdf_disclaimer_becomes_one_flagged_disclaimer_section():
     assert [s.heading for s in flagged] == ["Disclaimer"]
     assert flagged[0].text.startswith("This document was prepared by the Congressional Research Service")
     assert not any("prepared by the Congressional Research Service" in s.text for s in sections if not s.boilerplate)
+
+
+def test_larger_type_in_the_other_column_does_not_merge_two_body_lines():
+    # IF13131 v3 page 2: the 12.5 pt heading "Related Legislation in the 119th Congress" in the
+    # right column sits between two 10 pt lines of the left column; the row band it widened once
+    # took both lines in, and they came out interleaved word by word
+    # ("... but the agency spanning did several not also years, fund ...").
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "IF13131.3-page2-heading-beside-body-lines.pdf") as pdf:
+        doc = pdf_to_document(pdf)
+    text = "\n".join(b.text for b in doc.blocks)
+    assert ("Prior to 2025, NIH awarded most grants with “project periods” spanning several years, often four to "
+            "five years, but the agency did not also fund the grant for all of those years.") in text
+    # cut out of its report the page has no title of its own, so its headings read as the title
+    assert any("Related Legislation in the 119th Congress" in b.text for b in doc.blocks if b.kind in ("heading", "title"))

@@ -25,6 +25,7 @@ FIGURE_CAPTION_RE = re.compile(r"^Figure\s+(?:[A-Z]-?)?\d+\.$")
 CONTINUED_RE = re.compile(r"\(\s*continued\s*\)\s*$", re.I)
 SOURCE_START_RE = re.compile(r"^(Sources?|Notes?)\s*:", re.I)
 TOC_LEADER_RE = re.compile(r"\.{4,}")
+YEAR_LABEL_RE = re.compile(r"^(?:FY|CY)?(?:19|20)\d\d$")
 UNITS_LINE_RE = re.compile(
     r"(?:\bin\s+(?:thousands|millions|billions|trillions)\b|\$|\bdollars\b|\bpercent\b|\bbudget authority\b)",
     re.I,
@@ -230,24 +231,42 @@ def phrase_to_columns(x0: float, x1: float, columns: list[tuple[float, float]]) 
 def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) -> list[list[str]]:
     """Header lines -> header rows. A phrase spanning several columns ("FY2025-FY2026 Request")
     is a level of its own, repeated over the columns it spans; the other phrases stack, line by
-    line, into the bottom level ("FY2025" over "Enacted" -> "FY2025 Enacted")."""
+    line, into the bottom level ("FY2025" over "Enacted" -> "FY2025 Enacted"). A spanning label
+    wrapped onto the next line ("SSA Total Staff on" / "Duty" over the same two columns, R48725
+    Table A-1) continues its label instead of starting a level."""
     span_rows: list[list[str]] = []
     leaf = [""] * len(columns)
+    previous: Line | None = None
     for line in lines:
         span_row = [""] * len(columns)
-        has_span = False
+        # only a line set at the cell's line spacing can continue a label; a wider gap starts a
+        # level ("Statutory Marginal Income Tax Rates, 1991" over "Joint Returns", RL34498)
+        wrapped = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
+        previous = line
         for x0, x1, text in line_to_phrases(line):
             covered = phrase_to_columns(x0, x1, columns)
             if len(covered) > 1:
-                has_span = True
+                above = next((r for r in reversed(span_rows) if any(r[i] for i in covered)), None)
+                if wrapped and above is not None and is_label_run(above, covered):
+                    for i in covered:
+                        above[i] = join_cell_lines(above[i], text)
+                    continue
                 for i in covered:
                     span_row[i] = (span_row[i] + " " + text).strip()
             else:
                 i = covered[0]
                 leaf[i] = join_cell_lines(leaf[i], text)
-        if has_span:
+        if any(span_row):
             span_rows.append(span_row)
     return span_rows + [leaf] if any(leaf) else span_rows
+
+
+def is_label_run(row: list[str], covered: list[int]) -> bool:
+    """``row`` holds one label over exactly the columns ``covered``."""
+    first, last = covered[0], covered[-1]
+    label = row[first]
+    return (bool(label) and all(row[i] == label for i in covered)
+            and (first == 0 or row[first - 1] != label) and (last + 1 >= len(row) or row[last + 1] != label))
 
 
 def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[str]:
@@ -355,7 +374,8 @@ def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bo
         return False
     for line in lines:
         for x0, x1, text in line_to_phrases(line):
-            if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text):
+            # a year over each value column is a header ("Office 2018 2019 ...", R48725 Table 1)
+            if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text) and not YEAR_LABEL_RE.match(text):
                 return False
     leaf = header_lines_to_rows(lines, columns)[-1:]
     return bool(leaf) and sum(bool(c) for c in leaf[0]) >= 2

@@ -51,8 +51,9 @@ def strip_trailing_empty(cells: list[str]) -> list[str]:
 
 
 def is_year_header(cells: list[str]) -> bool:
-    """A header row of years ("| | 2015 | 2016 |") is numeric but still a header."""
-    values = [c for c in cells if c]
+    """A header row of years ("| | 2015 | 2016 |", "| Office | 2018 | 2019 |" in R48725) is
+    numeric but still a header; the stub cell may name the row labels."""
+    values = [c for c in cells[1:] if c]
     return len(values) >= 2 and all(re.fullmatch(r"(?:FY)?(?:19|20)\d\d", c) for c in values)
 
 
@@ -141,6 +142,23 @@ def pipe_rows_to_header_count(rows: list[list[str]], had_separator_at: int | Non
     return count if count < len(rows) else 1
 
 
+def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[list[str]]:
+    """Web markdown drops colspans: an upper header level prints one cell per group ("| Fiscal Year
+    | SSA Total Staff on Duty | ... |" over "| | SSA Data | OPM Data | ... |", R48725 Table A-1).
+    When the level below has exactly k times as many labels, each upper label spans k columns."""
+    out = [list(r) for r in rows]
+    for level in range(header_rows - 1, 0, -1):
+        upper, lower = out[level - 1], out[level]
+        upper_values = [c for c in upper[1:] if c]
+        lower_count = len([c for c in lower[1:] if c])
+        if not upper_values or len(upper_values) != len(upper) - 1 or lower_count != len(lower) - 1:
+            continue  # gaps already place the upper labels, or the lower level has gaps itself
+        k, rest = divmod(lower_count, len(upper_values))
+        if k >= 2 and rest == 0:
+            out[level - 1] = upper[:1] + [label for label in upper_values for _ in range(k)]
+    return out
+
+
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:
     """Markdown pipe table -> RawTable; None when the block is not a data table (a figure
     placeholder or a one-column list such as a caption box)."""
@@ -166,9 +184,10 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
         return None
     if rows[0] and rows[0][0].lower().startswith(("figure ", "table ")) and len(rows[0]) <= 2:
         return None  # a figure box rendered with pipes: caption, image, source
+    header_rows = pipe_rows_to_header_count(rows, separator_at)
     return RawTable(
-        rows=pad_rows(rows),
-        header_rows=pipe_rows_to_header_count(rows, separator_at),
+        rows=pad_rows(spread_upper_header_levels(rows, header_rows)),
+        header_rows=header_rows,
         caption=caption,
         method="markdown",
     )

@@ -335,3 +335,50 @@ def test_header_ruled_into_several_levels_is_read_whole():
     agriculture = {c["column"]: c["number"] for c in cells if c["table_id"] == "t02" and c["row"] == "Department of Agriculture"}
     assert agriculture["FY2026 (Request)"] == 2493
     assert agriculture["FY2025-FY2026 Request / Percentage Change"] == -25.3
+
+
+def r48725_pdf_and_markdown_cells() -> tuple[list[dict], list[dict]]:
+    from extractors.text_to_document import text_to_document
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "R48725.6-year-header-and-wrapped-spanning-labels.pdf") as pdf:
+        pdf_tables_found = [t for page in pdf.pages for _, t in page_to_tables(page) if t is not None]
+    pdf_cells, _ = tables_to_cells(merge_continued_tables(pdf_tables_found), [])
+    markdown = text_to_document((REGRESSIONS / "R48725v6-figure1-script-and-table1.md").read_text(encoding="utf-8"))
+    markdown_cells, _ = tables_to_cells(markdown.tables, [])
+    return pdf_cells, markdown_cells
+
+
+def test_a_bold_row_of_years_over_the_value_columns_is_the_header():
+    # R48725 v6 page 4, Table 1: "Office 2018 2019 ... 2025" is the header, though every label is a number
+    from extractors.diff_match import text_to_comparable  # what a diff compares ("HR/CREO — R" = "HR/CREO—R")
+
+    pdf_cells, markdown_cells = r48725_pdf_and_markdown_cells()
+    key = lambda cells: {(text_to_comparable(c["row"]), c["column"], c["value"]) for c in cells if c["caption"].startswith("Table 1.")}
+    assert ("total", "2025", "51,825") in key(pdf_cells)
+    assert key(pdf_cells) == key(markdown_cells)
+
+
+def test_a_spanning_label_wrapped_over_lines_reads_like_the_web_rendering():
+    # R48725 v6 page 9, Table A-1: "SSA Total Staff on" / "Duty" over SSA Data and OPM Data is one
+    # label (the PDF), and the web rendering prints it once for its two columns (no colspan)
+    pdf_cells, _ = r48725_pdf_and_markdown_cells()
+    columns = {c["column"] for c in pdf_cells if c["caption"].startswith("Table A-1.")}
+    assert {"SSA Total Staff on Duty / SSA Data", "SSA Total Staff on Duty / OPM Data",
+            "SSA Full-Time Permanent Staff on Duty / SSA Data", "State DDS / Total Work Years"} <= columns
+    from extractors.text_tables import pipe_table_to_table
+
+    lines = [
+        "| Fiscal Year | SSA Total Staff on Duty | SSA Full-Time Permanent Staff on Duty | SSA Total Work Years | SSA and OIG FTEs | State DDS ",
+        "|  | SSA Data | OPM Data | SSA Data | OPM Data | LAE-Only Activities | All Activities | SSA (Excluding OIG) | OIG | Total Staff on Duty | Total Work Years ",
+        "| 1936 | 634 | — | — | — | — | — | — | — | — | — ",
+    ]  # the rendering's first three rows of Table A-1 (R48725v6 markdown, line 1347)
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table A-1.")], [])
+    assert {c["column"] for c in cells} == columns
+
+
+def test_two_ruled_title_lines_stay_two_levels():
+    # RL34498 page 57: "Statutory Marginal Income Tax Rates, 1991" and "Joint Returns" are 17 pt
+    # apart: two levels of row labels, not one label wrapped over two lines
+    rows = [r for t in pdf_tables("RL34498.pdf") for r in t.rows]
+    assert ("Statutory Marginal Income Tax Rates, 1991", "") in rows and ("Joint Returns", "") in rows

@@ -26,6 +26,7 @@ AUTHOR_LINE_RE = re.compile(
 CAPTION_RE = re.compile(r"^(?:\|\s*)?(?:\*\*)?(?P<caption>(?:Figure|Table)\s+[A-Z]?-?\d+\.\s.*?)(?:\*\*)?\s*$")
 SOURCE_RE = re.compile(r"^(?:\|\s*)?\*\*(?P<key>Sources?|Notes?):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>Sources?|Notes?):\s+(?P<text2>.*)$", re.S)
 FOOTNOTE_ROW_RE = re.compile(r"^\|\s*(?P<number>\d+)\.\s*\|\s*(?P<text>.*?)\s*$")
+LETTERED_NOTE_RE = re.compile(r"^[a-z]\.\s+\S")
 SCRIPT_START_RE = re.compile(r"^\$\(\s*function\s*\(")
 SCRIPT_END = "});"
 SCRIPT_COMMENT_RE = re.compile(r"^\|?\s*//")
@@ -181,6 +182,9 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
                 doc.hints.setdefault("date", iso)
                 doc.hints.setdefault("date_text", plain.strip())
             continue
+        if blocks and blocks[-1].kind == "source_note" and is_table_note(plain, paragraphs[index + 1:index + 2]):
+            blocks.append(Block("source_note", plain))
+            continue
         lines = paragraph.split("\n")
         caption = CAPTION_RE.match(lines[0])
         if caption and lines[0].lstrip().startswith("|"):
@@ -243,6 +247,14 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             else:
                 blocks.append(Block("paragraph", text))
     return doc
+
+
+def is_table_note(plain: str, following: list[str]) -> bool:
+    """After a table's Source/Notes: a lettered note ("a. Amounts for the proposed NIBS ...") or a
+    paragraph leading into one (R48694 Table 5), as the PDF prints them under the table."""
+    if LETTERED_NOTE_RE.match(plain):
+        return True
+    return bool(following) and bool(LETTERED_NOTE_RE.match(strip_inline_markup(following[0].strip())))
 
 
 def boxed_source_note(lines: list[str]) -> str | None:

@@ -129,15 +129,20 @@ def dedupe_segments(segments: list[tuple[float, float]]) -> list[tuple[float, fl
     return result
 
 
-def line_to_phrases(line: Line) -> list[tuple[float, float, str]]:
-    """Runs of words separated by ordinary spaces: one phrase is one cell's text on that line."""
+def line_to_word_runs(line: Line) -> list[list[dict]]:
+    """Runs of words separated by ordinary spaces."""
     phrases: list[list[dict]] = []
     for word in line.words:
         if phrases and word["x0"] - phrases[-1][-1]["x1"] < PHRASE_GAP:
             phrases[-1].append(word)
         else:
             phrases.append([word])
-    return [(p[0]["x0"], p[-1]["x1"], " ".join(w["text"] for w in p)) for p in phrases]
+    return phrases
+
+
+def line_to_phrases(line: Line) -> list[tuple[float, float, str]]:
+    """Runs of words separated by ordinary spaces: one phrase is one cell's text on that line."""
+    return [(p[0]["x0"], p[-1]["x1"], " ".join(w["text"] for w in p)) for p in line_to_word_runs(line)]
 
 
 def overlaps(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -270,15 +275,23 @@ def is_label_run(row: list[str], covered: list[int]) -> bool:
 
 
 def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[str]:
-    """Body line -> one text per column. A phrase crossing a column border is a group label
-    ("Additional Standard Deduction for the Elderly or the Blind:") and goes to the stub; so does a
-    lone phrase centred on the table ("Joint Returns")."""
+    """Body line -> one text per column. A phrase crossing a column border from the stub (or alone
+    on its line) is a group label ("Additional Standard Deduction for the Elderly or the Blind:")
+    and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
     cells = [""] * len(columns)
-    phrases = line_to_phrases(line)
+    runs = line_to_word_runs(line)
     centre = (table_x0 + table_x1) / 2
-    for x0, x1, text in phrases:
+    for run in runs:
+        x0, x1, text = run[0]["x0"], run[-1]["x1"], " ".join(w["text"] for w in run)
         covered = phrase_to_columns(x0, x1, columns)
-        lone_centred = len(phrases) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
+        lone_centred = len(runs) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
+        if len(covered) > 1 and covered[0] > 0 and len(runs) > 1:
+            # two value cells set too close to part ("... redeemable for $103.955 billion",
+            # IF12255 Table 1): each word goes to the column under its centre
+            for word in run:
+                i = phrase_to_columns((word["x0"] + word["x1"]) / 2, (word["x0"] + word["x1"]) / 2, columns)[0]
+                cells[i] = (cells[i] + " " + word["text"]).strip()
+            continue
         target = 0 if len(covered) > 1 or lone_centred else covered[0]
         cells[target] = (cells[target] + " " + text).strip()
     return cells
@@ -300,13 +313,14 @@ def body_lines_to_rows(
     no rule separates them (a wrapped stub or a multi-line text cell)."""
     rows: list[list[str]] = []
     previous: Line | None = None
-    previous_filled: set[int] = set()
+    row_filled: set[int] = set()
     for line in lines:
         cells = line_to_cells(line, columns, table_x0, table_x1)
-        # a line filling every cell the line above filled starts a row of its own however close
-        # it is (dense single-line rows); a wrapped row leaves some of those cells empty
+        # a line filling every cell the row's first line filled starts a row of its own however
+        # close it is (dense single-line rows); a wrapped row leaves some of those cells empty
+        # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only)
         filled = {i for i, c in enumerate(cells) if c}
-        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= previous_filled
+        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= row_filled
         ruled_off = previous is not None and any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
         close = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
         # a second paragraph in a value cell ("(2) Department of ...") has no row label of its own
@@ -319,8 +333,8 @@ def body_lines_to_rows(
             rows[-1] = [join_cell_lines(a, b) for a, b in zip(rows[-1], cells)]
         else:
             rows.append(cells)
+            row_filled = filled
         previous = line
-        previous_filled = filled
     return rows
 
 
@@ -335,6 +349,12 @@ def rows_are_prose(rows: list[list[str]]) -> bool:
         return True
     long_cells = sum(len(c.split()) > MAX_PROSE_WORDS for c in cells)
     return long_cells * 2 >= len(cells)
+
+
+def rows_are_labelled(rows: list[list[str]]) -> bool:
+    """Every row has a short label in the stub and text beside it: a table of long descriptions
+    (IN12680 Table 1 continued on page 2), not a box of paragraphs."""
+    return bool(rows) and all(r[0] and len(r[0].split()) <= MAX_PROSE_WORDS and any(r[1:]) for r in rows)
 
 
 def strip_empty_columns(rows: list[list[str]]) -> list[list[str]]:
@@ -573,7 +593,8 @@ def continued_region(
     if grid is None:
         return None
     rows, header_rows = grid
-    if rows_are_prose(rows) or sum(any(len(c.split()) > PARAGRAPH_WORDS for c in r) for r in rows) >= 2:
+    long_rows = sum(any(len(c.split()) > PARAGRAPH_WORDS for c in r) for r in rows)
+    if rows_are_prose(rows) or (long_rows >= 2 and not rows_are_labelled(rows[header_rows:])):
         return None  # a box of paragraphs (a cover-page summary) that happens to hold a table
     source = notes = None
     region_bottom = bottom

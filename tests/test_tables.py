@@ -382,3 +382,31 @@ def test_two_ruled_title_lines_stay_two_levels():
     # apart: two levels of row labels, not one label wrapped over two lines
     rows = [r for t in pdf_tables("RL34498.pdf") for r in t.rows]
     assert ("Statutory Marginal Income Tax Rates, 1991", "") in rows and ("Joint Returns", "") in rows
+
+
+def regression_tables(name: str) -> list[RawTable]:
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / name) as pdf:
+        return merge_continued_tables([t for page in pdf.pages for _, t in page_to_tables(page) if t is not None])
+
+
+def test_wrapped_rows_without_row_rules_and_cells_set_close_together():
+    # IF12255 v6 page 2, Table 1: no rules between rows; "... redeemable for" and "$103.955 billion"
+    # are one phrase apart by word spacing only, and the stub wraps over four lines
+    (table,) = regression_tables("IF12255.6-page2-wrapped-rows-without-rules.pdf")
+    first = table.rows[1]
+    assert first[0] == "Supplemental Nutrition Assistance Program (SNAP) (formerly, Food Stamp program)"
+    assert first[3:] == ("$103.955 billion", "42.38 million in an average month")
+    assert first[2].endswith("Operates in 50 states, District of Columbia, Guam, and U.S. Virgin Islands.")
+    assert [r[0] for r in table.rows[2:4]] == ["Nutrition Assistance Program (NAP) Block Grants", "The Emergency Food Assistance Program (TEFAP)"]
+
+
+def test_table_of_long_descriptions_continued_on_the_next_page_is_kept():
+    # IN12680 v1 Table 1 runs onto page 2, where its description cells exceed 40 words: a table
+    # whose every row has a short label, not a box of paragraphs
+    (table,) = regression_tables("IN12680.1-pages1-2-table-of-long-descriptions.pdf")
+    labels = [r[0] for r in table.rows]
+    assert "Stress Tests" in labels
+    assert any(label.startswith("Supplementary Leverage Ratio") for label in labels)
+    assert len(table.rows) >= 9

@@ -24,6 +24,8 @@ SUPERSCRIPT_RATIO = 0.8
 # only when their own bands overlap, whatever larger type on the row (a heading in the other
 # column) has widened the row's band.
 SAME_SIZE = 1.0
+# ... when they make a line: this many characters at least (a footnote marker is not one)
+SAME_SIZE_LINE_CHARS = 8
 # a bullet or list number set at a tab stop before its item text ("•", "1.", "a.", "(2)")
 LIST_MARKER = re.compile(r"^(?:[•\u2022\uf0b7\uf0a7▪◦–-]|\(?(?:\d{1,2}|[a-z])[.)])$")
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{1,3})*$")
@@ -84,7 +86,9 @@ def row_band_for(row: dict, word: dict) -> tuple[float, float]:
     of the left column until the next 10 pt line joined it, interleaving the two lines word by
     word), else the row's band (a superscript joins the body line it is raised on)."""
     same = [w for w in row["words"] if abs(w["size"] - word["size"]) < SAME_SIZE]
-    if not same:
+    if sum(len(w["text"]) for w in same) < SAME_SIZE_LINE_CHARS:
+        # a footnote marker ("35") is no line of its own size: a subscript ("CO2", R48906) of
+        # the same small size still joins the body line
         return row["top"], row["bottom"]
     return min(w["top"] for w in same), max(w["bottom"] for w in same)
 

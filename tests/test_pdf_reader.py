@@ -356,3 +356,15 @@ def test_larger_type_in_the_other_column_does_not_merge_two_body_lines():
             "five years, but the agency did not also fund the grant for all of those years.") in text
     # cut out of its report the page has no title of its own, so its headings read as the title
     assert any("Related Legislation in the 119th Congress" in b.text for b in doc.blocks if b.kind in ("heading", "title"))
+
+
+def test_subscript_stays_on_its_line_beside_a_footnote_marker_of_its_size():
+    # R48906 v2 page 9: "CO2 equivalent (MTCO2e) ... per year.35": the subscript 2 and the
+    # footnote marker 35 share a type size; the marker makes no line of its own that the
+    # subscripts would have to match, so "CO 2" keeps its 2
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "R48906.2-page9-subscripts.pdf") as pdf:
+        doc = pdf_to_document(pdf)
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "25,000 metric tons of CO 2 equivalent (MTCO 2 e) or more per year." in text

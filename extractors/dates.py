@@ -43,7 +43,7 @@ DAY = r"(?:3[01]|[12]\d|0?[1-9])"
 # Things a four-digit number can be besides a year, judged from the text just before it.
 NOT_YEAR_BEFORE = re.compile(
     r"(?:[$§¶#€£]|\d[,.]|\d|No\.|Nos\.|P\.\s?L\.|Pub\.\s?L\.|Public Law|H\.\s?R\.|S\.|H\.\s?Res\.|"
-    r"Res\.|Section|section|Sec\.|sec\.|U\.S\.C\.|Stat\.|Title|title|Vol\.|Reg\.|pp?\.|[Pp]age|"
+    r"Res\.|Sections?|sections?|Sec\.|sec\.|U\.S\.C\.|Stat\.|Title|title|Vol\.|Reg\.|pp?\.|[Pp]age|"
     r"Figure|Table|Rule|Order|Proclamation|[Dd]ocket|Case|Article|Part|Chapter|H\.Rept\.|"
     r"S\.Rept\.|CFR|C\.F\.R\.|[Aa]mendment)\s*$"
 )
@@ -253,6 +253,12 @@ def year_context_ok(text: str, start: int, end: int) -> bool:
     return bool(at_sentence_start or YEAR_CONTEXT_BEFORE.search(before) or YEAR_CONTEXT_AFTER.match(after))
 
 
+def year_context_not_excluded(text: str, start: int, end: int) -> bool:
+    """Only the negative half of year_context_ok: no section sign, law number or counted noun."""
+    before, after = text[max(0, start - 30):start], text[end:end + 40]
+    return not (NOT_YEAR_BEFORE.search(before) or NOT_YEAR_AFTER.match(after) or COUNTED_NOUN_AFTER.match(after))
+
+
 def year_matches(text: str) -> list[DateMatch]:
     out = []
     for m in YEAR_RANGE_RE.finditer(text):
@@ -263,7 +269,11 @@ def year_matches(text: str) -> list[DateMatch]:
             continue  # "2023 and 2024" lists two years; only "between X and Y" is a span
         if not (year_in_range(last) and first < last <= first + 150):
             continue
-        if year_context_ok(text, m.start(1), m.end()):
+        # two full years joined by a dash read as a span wherever they stand ("Japan's 1910-1945
+        # colonization", IF10199 v49); a short form ("2019-23") still needs a date-like context
+        full_dash_range = len(m.group(2)) == 4 and not separator.strip().isalpha()
+        context_ok = year_context_not_excluded if full_dash_range else year_context_ok
+        if context_ok(text, m.start(1), m.end()):
             out.append(DateMatch(m.start(1), m.end(), text[m.start(1):m.end()], date(first, 1, 1),
                                  date(last, 12, 31), "year range", False, "rule:year_range"))
     for m in BARE_YEAR_RE.finditer(text):
@@ -316,3 +326,18 @@ def sections_to_dates(sections: list[SectionText], ctx: ExtractionContext) -> li
         for section in sections
         for m in text_to_date_matches(section.text, ctx.report_date)
     ]
+
+
+COVER_SECTION_ID = "cover"
+
+
+def cover_to_section(date_text: str | None) -> SectionText | None:
+    """The cover / "Updated" line the document prints its own date on, as a one-sentence section."""
+    line = (date_text or "").strip()
+    return SectionText(COVER_SECTION_ID, "Cover", line, ((0, len(line)),)) if line else None
+
+
+def cover_to_dates(date_text: str | None, ctx: ExtractionContext) -> list[dict]:
+    """The document's own date ("Updated November 5, 2024") as dates rows with section_id 'cover'."""
+    cover = cover_to_section(date_text)
+    return sections_to_dates([cover], ctx) if cover else []

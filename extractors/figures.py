@@ -103,6 +103,12 @@ PERCENT_RE = re.compile(
     r"(?:\s?[-–—]\s?|\sto\s)(?P<n2>" + NUMBER + r")\s?(?P<u>%|percent\b|percentage points?\b)"
     r"|" + NUMBER_START + r"(?P<n>" + NUMBER + r")\s?(?P<u1>%|percent\b|per cent\b|percentage points?\b)"
 )
+# "$2.6 billion (-74%)", "a reduction of $260.0 million (-57%)" (R48694): a change printed with
+# its minus sign; only after a space or an opening parenthesis, so "FY2025-74%" stays out
+SIGNED_CHANGE_RE = re.compile(
+    r"(?<=[(\s])(?P<sign>[-\u2212])(?P<dollar>\$)?(?P<n>" + NUMBER + r")"
+    r"(?:\s?(?P<s>thousand|million|billion|trillion)\b)?(?P<pct>\s?%|\spercent\b)?(?![\w.,]?\d)"
+)
 MODIFIERS = (
     r"(?:(?:U\.S\.|[A-Z][\w'’-]*|active-duty|additional|new|more|full-time|part-time|federal|civilian|"
     r"military|foreign|American|U\.S\.-based|other|local|private|small|large|total)\s){0,3}"
@@ -136,6 +142,13 @@ FRACTION_RE = re.compile(
 NUMBERING_RE = re.compile(
     r"\b(?:numbering|totaling|totalling|amounting to|numbered|numbers)\s(?P<q>(?:"
     + "|".join(re.escape(q) for q in QUALIFIERS) + r")\s)?(?P<n>" + NUMBER + r")\b(?![.,]?\d)(?!\s?%)"
+)
+# "U.S. troops—currently about 55,000 on active duty—" (IF10199 v49): an aside after the counted
+# noun; the qualifier is required, so a bare "(2024)" or "—12 of them" is not read as a count
+ASIDE_COUNT_RE = re.compile(
+    r"[\u2014\u2013(]\s?(?:(?:currently|now|today|then)\s)?(?P<q>(?:"
+    + "|".join(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True)) + r")\s)(?P<n>" + NUMBER + r")\b(?![.,]?\d)(?!\s?%)"
+    r"(?!\s(?:thousand|million|billion|trillion|percent)\b)"
 )
 # words that end a subject noun phrase
 SUBJECT_STOP = {
@@ -302,6 +315,19 @@ def percent_figures(text: str) -> list[Figure]:
     return out
 
 
+def signed_change_figures(text: str) -> list[Figure]:
+    """Negative changes: the value keeps its sign (the only figures whose value may be below zero)."""
+    out = []
+    for m in SIGNED_CHANGE_RE.finditer(text):
+        if bool(m.group("dollar")) == bool(m.group("pct")):
+            continue  # a bare "-5" is no figure; "-$5%" is no figure either
+        kind, unit = ("money", "USD") if m.group("dollar") else ("percent", "percent")
+        value = -number_to_float(m.group("n"), SCALES.get(m.group("s") or ""))
+        out.append(Figure(m.start(), m.end(), kind, value, None, unit, f"rule:{kind}_change",
+                          number_start=m.start("n"), number_end=m.end("n")))
+    return out
+
+
 def count_figures(text: str) -> list[Figure]:
     out = []
     for m in COUNT_RE.finditer(text):
@@ -340,9 +366,10 @@ def count_figures(text: str) -> list[Figure]:
 
 
 def numbering_figures(text: str) -> list[Figure]:
-    """'U.S. troops—currently numbering over 50,000—': the counted noun comes before."""
+    """'U.S. troops—currently numbering over 50,000—', 'U.S. troops—currently about 55,000 on
+    active duty—': the counted noun comes before the number."""
     out = []
-    for m in NUMBERING_RE.finditer(text):
+    for m in [*NUMBERING_RE.finditer(text), *ASIDE_COUNT_RE.finditer(text)]:
         before = text[max(0, m.start() - 60):m.start()]
         nouns = [n for n in re.finditer(r"(?P<np>(?:U\.S\.\s|[A-Z][\w'’-]*\s)?(?P<noun>[A-Za-z]+))\b", before)
                  if n.group("noun") in COUNTED_NOUNS]
@@ -457,7 +484,7 @@ def figure_to_row(section: SectionText, f: Figure, year: int | None) -> dict:
 
 
 def text_to_figures(text: str, dates: list[DateMatch]) -> list[Figure]:
-    candidates = (money_figures(text) + percent_figures(text) + count_figures(text)
+    candidates = (money_figures(text) + percent_figures(text) + signed_change_figures(text) + count_figures(text)
                   + numbering_figures(text) + rank_figures(text) + fraction_figures(text))
     return figures_to_non_overlapping(candidates, dates)
 

@@ -20,6 +20,12 @@ from dataclasses import dataclass, field
 LINE_GAP = 9.0
 # Superscripts (footnote markers, ordinal "th") are set at most ~75% of the body size and raised.
 SUPERSCRIPT_RATIO = 0.8
+# Words whose sizes differ by less than this (points) are set in one type size: they share a row
+# only when their own bands overlap, whatever larger type on the row (a heading in the other
+# column) has widened the row's band.
+SAME_SIZE = 1.0
+# ... when they make a line: this many characters at least (a footnote marker is not one)
+SAME_SIZE_LINE_CHARS = 8
 # a bullet or list number set at a tab stop before its item text ("•", "1.", "a.", "(2)")
 LIST_MARKER = re.compile(r"^(?:[•\u2022\uf0b7\uf0a7▪◦–-]|\(?(?:\d{1,2}|[a-z])[.)])$")
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{1,3})*$")
@@ -74,6 +80,19 @@ def merge_drop_caps(words: list[dict]) -> list[dict]:
     return out
 
 
+def row_band_for(row: dict, word: dict) -> tuple[float, float]:
+    """The band a word must fall in to join ``row``: that of the row's words of its own size when
+    there are any (IF13131 page 2: a 12.5 pt heading in the right column once widened a 10 pt row
+    of the left column until the next 10 pt line joined it, interleaving the two lines word by
+    word), else the row's band (a superscript joins the body line it is raised on)."""
+    same = [w for w in row["words"] if abs(w["size"] - word["size"]) < SAME_SIZE]
+    if sum(len(w["text"]) for w in same) < SAME_SIZE_LINE_CHARS:
+        # a footnote marker ("35") is no line of its own size: a subscript ("CO2", R48906) of
+        # the same small size still joins the body line
+        return row["top"], row["bottom"]
+    return min(w["top"] for w in same), max(w["bottom"] for w in same)
+
+
 def words_to_rows(words: list[dict]) -> list[list[dict]]:
     """Group words whose vertical middle falls inside a row's body-text band.
 
@@ -85,7 +104,8 @@ def words_to_rows(words: list[dict]) -> list[list[dict]]:
         mid = (w["top"] + w["bottom"]) / 2
         target = None
         for row in reversed(rows[-6:]):
-            if row["top"] - 0.5 <= mid <= row["bottom"] + 0.5:
+            top, bottom = row_band_for(row, w)
+            if top - 0.5 <= mid <= bottom + 0.5:
                 target = row
                 break
         if target is None:

@@ -25,6 +25,7 @@ FIGURE_CAPTION_RE = re.compile(r"^Figure\s+(?:[A-Z]-?)?\d+\.$")
 CONTINUED_RE = re.compile(r"\(\s*continued\s*\)\s*$", re.I)
 SOURCE_START_RE = re.compile(r"^(Sources?|Notes?)\s*:", re.I)
 TOC_LEADER_RE = re.compile(r"\.{4,}")
+YEAR_LABEL_RE = re.compile(r"^(?:FY|CY)?(?:19|20)\d\d$")
 UNITS_LINE_RE = re.compile(
     r"(?:\bin\s+(?:thousands|millions|billions|trillions)\b|\$|\bdollars\b|\bpercent\b|\bbudget authority\b)",
     re.I,
@@ -128,15 +129,20 @@ def dedupe_segments(segments: list[tuple[float, float]]) -> list[tuple[float, fl
     return result
 
 
-def line_to_phrases(line: Line) -> list[tuple[float, float, str]]:
-    """Runs of words separated by ordinary spaces: one phrase is one cell's text on that line."""
+def line_to_word_runs(line: Line) -> list[list[dict]]:
+    """Runs of words separated by ordinary spaces."""
     phrases: list[list[dict]] = []
     for word in line.words:
         if phrases and word["x0"] - phrases[-1][-1]["x1"] < PHRASE_GAP:
             phrases[-1].append(word)
         else:
             phrases.append([word])
-    return [(p[0]["x0"], p[-1]["x1"], " ".join(w["text"] for w in p)) for p in phrases]
+    return phrases
+
+
+def line_to_phrases(line: Line) -> list[tuple[float, float, str]]:
+    """Runs of words separated by ordinary spaces: one phrase is one cell's text on that line."""
+    return [(p[0]["x0"], p[-1]["x1"], " ".join(w["text"] for w in p)) for p in line_to_word_runs(line)]
 
 
 def overlaps(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -230,36 +236,62 @@ def phrase_to_columns(x0: float, x1: float, columns: list[tuple[float, float]]) 
 def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) -> list[list[str]]:
     """Header lines -> header rows. A phrase spanning several columns ("FY2025-FY2026 Request")
     is a level of its own, repeated over the columns it spans; the other phrases stack, line by
-    line, into the bottom level ("FY2025" over "Enacted" -> "FY2025 Enacted")."""
+    line, into the bottom level ("FY2025" over "Enacted" -> "FY2025 Enacted"). A spanning label
+    wrapped onto the next line ("SSA Total Staff on" / "Duty" over the same two columns, R48725
+    Table A-1) continues its label instead of starting a level."""
     span_rows: list[list[str]] = []
     leaf = [""] * len(columns)
+    previous: Line | None = None
     for line in lines:
         span_row = [""] * len(columns)
-        has_span = False
+        # only a line set at the cell's line spacing can continue a label; a wider gap starts a
+        # level ("Statutory Marginal Income Tax Rates, 1991" over "Joint Returns", RL34498)
+        wrapped = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
+        previous = line
         for x0, x1, text in line_to_phrases(line):
             covered = phrase_to_columns(x0, x1, columns)
             if len(covered) > 1:
-                has_span = True
+                above = next((r for r in reversed(span_rows) if any(r[i] for i in covered)), None)
+                if wrapped and above is not None and is_label_run(above, covered):
+                    for i in covered:
+                        above[i] = join_cell_lines(above[i], text)
+                    continue
                 for i in covered:
                     span_row[i] = (span_row[i] + " " + text).strip()
             else:
                 i = covered[0]
                 leaf[i] = join_cell_lines(leaf[i], text)
-        if has_span:
+        if any(span_row):
             span_rows.append(span_row)
     return span_rows + [leaf] if any(leaf) else span_rows
 
 
+def is_label_run(row: list[str], covered: list[int]) -> bool:
+    """``row`` holds one label over exactly the columns ``covered``."""
+    first, last = covered[0], covered[-1]
+    label = row[first]
+    return (bool(label) and all(row[i] == label for i in covered)
+            and (first == 0 or row[first - 1] != label) and (last + 1 >= len(row) or row[last + 1] != label))
+
+
 def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[str]:
-    """Body line -> one text per column. A phrase crossing a column border is a group label
-    ("Additional Standard Deduction for the Elderly or the Blind:") and goes to the stub; so does a
-    lone phrase centred on the table ("Joint Returns")."""
+    """Body line -> one text per column. A phrase crossing a column border from the stub (or alone
+    on its line) is a group label ("Additional Standard Deduction for the Elderly or the Blind:")
+    and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
     cells = [""] * len(columns)
-    phrases = line_to_phrases(line)
+    runs = line_to_word_runs(line)
     centre = (table_x0 + table_x1) / 2
-    for x0, x1, text in phrases:
+    for run in runs:
+        x0, x1, text = run[0]["x0"], run[-1]["x1"], " ".join(w["text"] for w in run)
         covered = phrase_to_columns(x0, x1, columns)
-        lone_centred = len(phrases) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
+        lone_centred = len(runs) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
+        if len(covered) > 1 and covered[0] > 0 and len(runs) > 1:
+            # two value cells set too close to part ("... redeemable for $103.955 billion",
+            # IF12255 Table 1): each word goes to the column under its centre
+            for word in run:
+                i = phrase_to_columns((word["x0"] + word["x1"]) / 2, (word["x0"] + word["x1"]) / 2, columns)[0]
+                cells[i] = (cells[i] + " " + word["text"]).strip()
+            continue
         target = 0 if len(covered) > 1 or lone_centred else covered[0]
         cells[target] = (cells[target] + " " + text).strip()
     return cells
@@ -281,13 +313,14 @@ def body_lines_to_rows(
     no rule separates them (a wrapped stub or a multi-line text cell)."""
     rows: list[list[str]] = []
     previous: Line | None = None
-    previous_filled: set[int] = set()
+    row_filled: set[int] = set()
     for line in lines:
         cells = line_to_cells(line, columns, table_x0, table_x1)
-        # a line filling every cell the line above filled starts a row of its own however close
-        # it is (dense single-line rows); a wrapped row leaves some of those cells empty
+        # a line filling every cell the row's first line filled starts a row of its own however
+        # close it is (dense single-line rows); a wrapped row leaves some of those cells empty
+        # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only)
         filled = {i for i, c in enumerate(cells) if c}
-        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= previous_filled
+        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= row_filled
         ruled_off = previous is not None and any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
         close = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
         # a second paragraph in a value cell ("(2) Department of ...") has no row label of its own
@@ -300,8 +333,8 @@ def body_lines_to_rows(
             rows[-1] = [join_cell_lines(a, b) for a, b in zip(rows[-1], cells)]
         else:
             rows.append(cells)
+            row_filled = filled
         previous = line
-        previous_filled = filled
     return rows
 
 
@@ -316,6 +349,12 @@ def rows_are_prose(rows: list[list[str]]) -> bool:
         return True
     long_cells = sum(len(c.split()) > MAX_PROSE_WORDS for c in cells)
     return long_cells * 2 >= len(cells)
+
+
+def rows_are_labelled(rows: list[list[str]]) -> bool:
+    """Every row has a short label in the stub and text beside it: a table of long descriptions
+    (IN12680 Table 1 continued on page 2), not a box of paragraphs."""
+    return bool(rows) and all(r[0] and len(r[0].split()) <= MAX_PROSE_WORDS and any(r[1:]) for r in rows)
 
 
 def strip_empty_columns(rows: list[list[str]]) -> list[list[str]]:
@@ -347,26 +386,43 @@ def region_to_grid(
     return rows, len(header)
 
 
+def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bool:
+    """Lines that read as column headers: all bold (CRS sets headers in bold; a regular-weight line
+    is data or a note), no number in a value column, and labels over at least two columns (a single
+    title spanning the table, "Single Returns", labels rows)."""
+    if not lines or not all(line.bold for line in lines):
+        return False
+    for line in lines:
+        for x0, x1, text in line_to_phrases(line):
+            # a year over each value column is a header ("Office 2018 2019 ...", R48725 Table 1)
+            if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text) and not YEAR_LABEL_RE.match(text):
+                return False
+    leaf = header_lines_to_rows(lines, columns)[-1:]
+    return bool(leaf) and sum(bool(c) for c in leaf[0]) >= 2
+
+
 def header_lines_above_rule(lines: list[Line], rule_tops: list[float], columns: list[tuple[float, float]]) -> list[Line]:
-    """The lines above the first rule that has lines on both sides, when none of them holds a
-    number in a value column (then they are column headers, not data)."""
-    for rule in sorted(rule_tops):
+    """The column-header lines: those above the first rule that has lines on both sides, and the
+    header groups ruled off below them in turn. A header of several ruled levels ("FY2025-FY2026
+    Request" over "FY2026 (Request) | Dollar Change", R48694 Tables 1 and 2) is read whole."""
+    rules = sorted(rule_tops)
+    for k, rule in enumerate(rules):
         above = [l for l in lines if l.bottom <= rule + 1]
         below = [l for l in lines if l.top >= rule - 1]
         if not above or not below:
             continue
-        # CRS sets column headers in bold; a regular-weight line above the rule is data or a note
-        if not all(line.bold for line in above):
+        if not is_header_group(above, columns):
             return []
-        for line in above:
-            for x0, x1, text in line_to_phrases(line):
-                if phrase_to_columns(x0, x1, columns)[0] > 0 and is_numeric_text(text):
-                    return []
-        # a single title spanning the whole table ("Single Returns") labels rows, it is no header
-        leaf = header_lines_to_rows(above, columns)[-1:]
-        if not leaf or sum(bool(c) for c in leaf[0]) < 2:
-            return []
-        return above
+        header = above
+        for next_rule in rules[k + 1:]:
+            group = [l for l in lines if l.top >= header[-1].bottom - 1 and l not in header and l.bottom <= next_rule + 1]
+            rest = [l for l in lines if l.top >= next_rule - 1]
+            if not group:
+                continue
+            if not rest or not is_header_group(group, columns):
+                break
+            header = header + group
+        return header
     return []
 
 
@@ -537,7 +593,8 @@ def continued_region(
     if grid is None:
         return None
     rows, header_rows = grid
-    if rows_are_prose(rows) or sum(any(len(c.split()) > PARAGRAPH_WORDS for c in r) for r in rows) >= 2:
+    long_rows = sum(any(len(c.split()) > PARAGRAPH_WORDS for c in r) for r in rows)
+    if rows_are_prose(rows) or (long_rows >= 2 and not rows_are_labelled(rows[header_rows:])):
         return None  # a box of paragraphs (a cover-page summary) that happens to hold a table
     source = notes = None
     region_bottom = bottom

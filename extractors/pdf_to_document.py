@@ -144,6 +144,7 @@ def pages_to_hints(pages: list[PageLines]) -> dict[str, str]:
         iso = text_to_iso_date(ln.text)
         if iso:
             hints["date"] = iso
+            hints["date_text"] = ln.text.strip()  # the cover / "Updated" line as printed
             break
     title_lines = first_page_title_lines(first)
     if title_lines:

@@ -14,6 +14,7 @@ LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
 SEPARATOR_CELL_RE = re.compile(r"^:?-{3,}:?$")
 # a cell made only of digits, money, percent or dashes: data, never a header
 NUMERIC_CELL_RE = re.compile(r"^[+\-\u2212(]?\$?\s?[\d.,]+%?\)?[a-z*]?$|^[\u2014\u2013-]$")
+AMOUNT_IN_CELL_RE = re.compile(r"\$\s?\d|\d\s?%|\d\s(?:thousand|million|billion|trillion)\b")
 # "Goods and Services; U.S. $ billions", "(in millions of dollars)", "In Millions of Dollars"
 UNITS_TEXT_RE = re.compile(
     r"(?:\$|dollars?\b|percent\b|billions?\b|millions?\b|thousands?\b|trillions?\b)", re.I
@@ -33,6 +34,12 @@ def is_numeric_cell(text: str) -> bool:
     return bool(NUMERIC_CELL_RE.match(text.replace(" ", "")))
 
 
+def holds_amount(text: str) -> bool:
+    """An amount somewhere in the cell ("$3$4$5", stacked values glued by the web rendering of
+    IN12317's Table 1; "42.38 million in an average month"): data, never a column header."""
+    return bool(AMOUNT_IN_CELL_RE.search(text))
+
+
 def looks_like_units_note(text: str) -> bool:
     return bool(text) and not is_numeric_cell(text) and bool(UNITS_TEXT_RE.search(text)) and len(text) < 120
 
@@ -44,8 +51,9 @@ def strip_trailing_empty(cells: list[str]) -> list[str]:
 
 
 def is_year_header(cells: list[str]) -> bool:
-    """A header row of years ("| | 2015 | 2016 |") is numeric but still a header."""
-    values = [c for c in cells if c]
+    """A header row of years ("| | 2015 | 2016 |", "| Office | 2018 | 2019 |" in R48725) is
+    numeric but still a header; the stub cell may name the row labels."""
+    values = [c for c in cells[1:] if c]
     return len(values) >= 2 and all(re.fullmatch(r"(?:FY)?(?:19|20)\d\d", c) for c in values)
 
 
@@ -111,20 +119,44 @@ def is_separator_row(cells: list[str]) -> bool:
 
 def pipe_rows_to_header_count(rows: list[list[str]], had_separator_at: int | None) -> int:
     """Header rows: those above a ``|---|`` separator; otherwise the leading rows with no numbers
-    in the value columns (web markdown renders multi-level headers as plain rows)."""
+    in the value columns (web markdown renders multi-level headers as plain rows). A lower level
+    exists only under a level with gaps (a spanning label leaves the cells it spans empty, an upper
+    level leaves the stub empty, R48906 Table 1): a first row that labels every column is the
+    whole header (R47438 Table 1, a table of text)."""
     if had_separator_at is not None:
         return had_separator_at
     count = 0
+    width = max(len(r) for r in rows)
     for index, row in enumerate(rows):
         if index == 0 and is_year_header(row) and len(rows) > 1:
             count = 1
             continue
+        above = rows[index - 1] if index else None
+        if above is not None and len(above) == width and all(above):
+            break
         values = [c for c in row[1:] if c]
-        if not values or any(is_numeric_cell(c) for c in values) or any(is_numeric_cell(c) for c in row[:1] if c):
+        if not values or any(is_numeric_cell(c) or holds_amount(c) for c in values) or any(is_numeric_cell(c) for c in row[:1] if c):
             break
         count += 1
     # a table of text only: its first row is the header; never call every row a header
     return count if count < len(rows) else 1
+
+
+def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[list[str]]:
+    """Web markdown drops colspans: an upper header level prints one cell per group ("| Fiscal Year
+    | SSA Total Staff on Duty | ... |" over "| | SSA Data | OPM Data | ... |", R48725 Table A-1).
+    When the level below has exactly k times as many labels, each upper label spans k columns."""
+    out = [list(r) for r in rows]
+    for level in range(header_rows - 1, 0, -1):
+        upper, lower = out[level - 1], out[level]
+        upper_values = [c for c in upper[1:] if c]
+        lower_count = len([c for c in lower[1:] if c])
+        if not upper_values or len(upper_values) != len(upper) - 1 or lower_count != len(lower) - 1:
+            continue  # gaps already place the upper labels, or the lower level has gaps itself
+        k, rest = divmod(lower_count, len(upper_values))
+        if k >= 2 and rest == 0:
+            out[level - 1] = upper[:1] + [label for label in upper_values for _ in range(k)]
+    return out
 
 
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:
@@ -152,9 +184,10 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
         return None
     if rows[0] and rows[0][0].lower().startswith(("figure ", "table ")) and len(rows[0]) <= 2:
         return None  # a figure box rendered with pipes: caption, image, source
+    header_rows = pipe_rows_to_header_count(rows, separator_at)
     return RawTable(
-        rows=pad_rows(rows),
-        header_rows=pipe_rows_to_header_count(rows, separator_at),
+        rows=pad_rows(spread_upper_header_levels(rows, header_rows)),
+        header_rows=header_rows,
         caption=caption,
         method="markdown",
     )

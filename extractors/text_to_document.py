@@ -26,6 +26,11 @@ AUTHOR_LINE_RE = re.compile(
 CAPTION_RE = re.compile(r"^(?:\|\s*)?(?:\*\*)?(?P<caption>(?:Figure|Table)\s+[A-Z]?-?\d+\.\s.*?)(?:\*\*)?\s*$")
 SOURCE_RE = re.compile(r"^(?:\|\s*)?\*\*(?P<key>Sources?|Notes?):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>Sources?|Notes?):\s+(?P<text2>.*)$", re.S)
 FOOTNOTE_ROW_RE = re.compile(r"^\|\s*(?P<number>\d+)\.\s*\|\s*(?P<text>.*?)\s*$")
+LETTERED_NOTE_RE = re.compile(r"^[a-z]\.\s+\S")
+SCRIPT_START_RE = re.compile(r"^\$\(\s*function\s*\(")
+SCRIPT_END = "});"
+SCRIPT_COMMENT_RE = re.compile(r"^\|?\s*//")
+CHART_SUMMARY_END = "End of interactive chart."
 NON_CONTENT_HEADINGS = {"contents", "tables", "figures", "appendixes", "footnotes", "crs product (library of congress)"}
 TERMINAL_PUNCTUATION = (".", "?", "!", ":", '"', "\u201d", ")", ";")
 
@@ -175,6 +180,10 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             iso = us_date_to_iso(updated["date"])
             if iso:
                 doc.hints.setdefault("date", iso)
+                doc.hints.setdefault("date_text", plain.strip())
+            continue
+        if blocks and blocks[-1].kind == "source_note" and is_table_note(plain, paragraphs[index + 1:index + 2]):
+            blocks.append(Block("source_note", plain))
             continue
         lines = paragraph.split("\n")
         caption = CAPTION_RE.match(lines[0])
@@ -240,6 +249,14 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
     return doc
 
 
+def is_table_note(plain: str, following: list[str]) -> bool:
+    """After a table's Source/Notes: a lettered note ("a. Amounts for the proposed NIBS ...") or a
+    paragraph leading into one (R48694 Table 5), as the PDF prints them under the table."""
+    if LETTERED_NOTE_RE.match(plain):
+        return True
+    return bool(following) and bool(LETTERED_NOTE_RE.match(strip_inline_markup(following[0].strip())))
+
+
 def boxed_source_note(lines: list[str]) -> str | None:
     for line in lines:
         match = SOURCE_RE.match(line.strip().lstrip("| "))
@@ -289,6 +306,25 @@ def footnote_rows_to_footnotes(paragraphs: list[str]) -> list[Footnote]:
     return footnotes
 
 
+def lines_without_scripts(lines: list[str]) -> list[str]:
+    """Interactive charts come through the HTML-to-markdown conversion as their JavaScript
+    (``$(function () { ... });``, R48725's Highcharts figures), followed by the chart's generated
+    accessibility summary ("...End of interactive chart."); neither is printed in the report."""
+    kept: list[str] = []
+    in_script = False
+    for line in lines:
+        s = line.strip()
+        if not in_script and SCRIPT_START_RE.match(s):
+            in_script = True
+        if in_script:
+            in_script = line.rstrip() != SCRIPT_END  # the unindented close: nested blocks close indented
+            continue
+        if s.endswith(CHART_SUMMARY_END) or SCRIPT_COMMENT_RE.match(s):
+            continue
+        kept.append(line)
+    return kept
+
+
 def skip_web_preamble(lines: list[str]) -> tuple[list[str], dict[str, str]]:
     """Web markdown repeats the title and an overview table before the ``[Listen]`` line."""
     hints: dict[str, str] = {}
@@ -309,15 +345,16 @@ def skip_web_preamble(lines: list[str]) -> tuple[list[str], dict[str, str]]:
             ):
                 header.append(lines[end])
                 end += 1
-            date = re.search(r"([A-Z][a-z]+ \d{1,2}, \d{4})", " ".join(header))
+            date = re.search(r"(?:Updated\s+)?([A-Z][a-z]+ \d{1,2}, \d{4})", " ".join(header))
             if date and us_date_to_iso(date[1]):
                 hints["date"] = us_date_to_iso(date[1])
+                hints["date_text"] = date[0]
             return lines[end:], hints
     return lines, hints
 
 
 def text_to_document(text: str) -> ParsedDocument:
-    lines = text.split("\n")
+    lines = lines_without_scripts(text.split("\n"))
     hints, body_start = text_to_header_hints(lines)
     body = lines[body_start:]
     if hints:

@@ -4,8 +4,10 @@ Runs inside a worker process (see flows/workers.py); returns DataFrames, writes 
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +20,7 @@ from extractors.sections import blocks_to_sections, content_sections, footnotes_
 from flows import __version__
 from flows.errors import BadInputError, ValidationFailedError
 from flows.ingest import bytes_to_document
-from schemas import DATASETS, dataset_module
+from schemas import EXTRACTED_DATASETS, dataset_module
 
 
 @dataclass
@@ -50,23 +52,84 @@ def records_to_frame(name: str, records: list[dict]) -> pd.DataFrame:
     return frame[columns]
 
 
+# pandera checks that say the column itself is wrong (its type), not one row of it
+TYPE_CHECK_PREFIXES = ("coerce_dtype(", "dtype(")
+
+
+def failure_cases_to_dataset_level(cases: pd.DataFrame) -> pd.DataFrame:
+    """Failures no row can be blamed for: a missing column, a wrong type, a check that could not run."""
+    no_row = cases["index"].isna()
+    wrong_type = cases["check"].astype(str).str.startswith(TYPE_CHECK_PREFIXES)
+    return cases[no_row | wrong_type]
+
+
+def failure_cases_to_rejected(name: str, frame: pd.DataFrame, cases: pd.DataFrame) -> list[dict]:
+    """One record per (row, check): a whole-row check is reported by pandera once per column of the
+    row, and counting those as separate failures made 13 bad table cells read as '104 failing checks'."""
+    records: list[dict] = []
+    seen: set[tuple[int, str]] = set()
+    for case in cases.itertuples(index=False):
+        row, check = int(case.index), str(case.check)
+        if (row, check) in seen:
+            continue
+        seen.add((row, check))
+        is_column_check = case.schema_context == "Column"
+        records.append({
+            "dataset": name,
+            "row": row,
+            "column": str(case.column) if is_column_check else None,
+            "check": check,
+            "failing_value": None if not is_column_check or pd.isna(case.failure_case) else str(case.failure_case),
+            "row_json": frame.loc[row].to_json(default_handler=str),
+        })
+    return records
+
+
+def validate_frame(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[dict], pd.DataFrame | None]:
+    """(valid rows, rejected-row records, dataset-level failures or None) for one dataset."""
+    schema = dataset_module(name).Schema.to_schema()
+    frame = frame.reset_index(drop=True)
+    try:
+        return schema.validate(frame, lazy=True), [], None
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    dataset_level = failure_cases_to_dataset_level(cases)
+    if not dataset_level.empty:
+        return frame, [], dataset_level
+    # pandera's own row filter: the same checks, failing rows dropped instead of raised (on a copy:
+    # to_schema() is cached, and the model itself must keep raising)
+    dropping = copy.copy(schema)
+    dropping.drop_invalid_rows = True
+    valid = dropping.validate(frame, lazy=True).reset_index(drop=True)
+    return valid, failure_cases_to_rejected(name, frame, cases.dropna(subset=["index"])), None
+
+
 def validate_datasets(datasets: dict[str, pd.DataFrame], subject: str) -> dict[str, pd.DataFrame]:
-    """Validate every dataset; collect every failing check and row, not only the first."""
+    """Validate every dataset. Rows that fail a row-level check are kept aside in ``rejected_rows``
+    and the rest is published; a dataset-level failure (missing column, wrong type, no document
+    row) refuses the whole edition, with every failing check in the error's report."""
     validated: dict[str, pd.DataFrame] = {}
+    rejected: list[dict] = []
     failures: list[pd.DataFrame] = []
     for name, frame in datasets.items():
-        try:
-            validated[name] = dataset_module(name).Schema.validate(frame, lazy=True)
-        except pandera.errors.SchemaErrors as exc:
-            cases = exc.failure_cases.copy()
-            cases.insert(0, "dataset", name)
-            failures.append(cases)
+        valid, rejected_here, dataset_level = validate_frame(name, frame)
+        validated[name] = valid
+        rejected += rejected_here
+        if dataset_level is not None:
+            failures.append(dataset_level.assign(dataset=name))
+    if not failures and "documents" in validated and len(validated["documents"]) != 1:
+        failures.append(pd.DataFrame([{
+            "dataset": "documents", "column": "documents", "check": "one_document_row",
+            "failure_case": f"{len(validated['documents'])} valid rows", "index": None,
+        }]))
     if failures:
         report = pd.concat(failures, ignore_index=True)
+        report = report[["dataset"] + [c for c in report.columns if c != "dataset"]]
         checks = ", ".join(sorted({f"{d}.{c}" for d, c in zip(report["dataset"], report["column"].astype(str))}))
         error = ValidationFailedError(subject, f"{len(report)} failing checks ({checks}); nothing published")
         error.report = report
         raise error
+    validated["rejected_rows"] = dataset_module("rejected_rows").Schema.validate(records_to_frame("rejected_rows", rejected))
     return validated
 
 
@@ -101,7 +164,20 @@ def sections_to_texts(sections, nlp_model: str | None) -> tuple[list[SectionText
     return texts, docs, pipeline.meta.get("lang", "en") + "_" + pipeline.meta["name"]
 
 
-def fact_datasets(texts: list[SectionText], docs: list, model_name: str, ctx: ExtractionContext, clock: StageClock) -> dict[str, list[dict]]:
+def hints_to_cover_date_text(hints: dict) -> str | None:
+    """The date line as the document prints it; a reader that keeps only the parsed date (the
+    HTML page's "Updated <date> (ID)" line) gets it back in the same US form CRS prints."""
+    if hints.get("date_text"):
+        return hints["date_text"]
+    if not hints.get("date"):
+        return None
+    day = date.fromisoformat(hints["date"])
+    return f"{day.strftime('%B')} {day.day}, {day.year}"
+
+
+def fact_datasets(
+    texts: list[SectionText], docs: list, model_name: str, ctx: ExtractionContext, clock: StageClock, cover_date_text: str | None = None
+) -> dict[str, list[dict]]:
     from extractors import acronyms, dates, entities, figures
 
     acronym_rows = acronyms.sections_to_acronyms(texts)
@@ -111,7 +187,7 @@ def fact_datasets(texts: list[SectionText], docs: list, model_name: str, ctx: Ex
         "acronyms": acronym_rows,
         "entities": entity_rows,
         "entity_counts": entities.entities_to_counts(entity_rows),
-        "dates": dates.sections_to_dates(texts, ctx),
+        "dates": dates.cover_to_dates(cover_date_text, ctx) + dates.sections_to_dates(texts, ctx),
         "figures": figures.sections_to_figures(texts, ctx),
     }
     clock.lap("other_extractors")
@@ -150,10 +226,10 @@ def extract_edition(
     clock.lap("reading_order")
     texts, docs, model_name = sections_to_texts(sections, nlp_model)
     ctx = ExtractionContext(report_date=identity.date, report_id=identity.report_id)
-    records.update(fact_datasets(texts, docs, model_name, ctx, clock))
+    records.update(fact_datasets(texts, docs, model_name, ctx, clock, hints_to_cover_date_text(parsed.hints)))
     records.update(table_datasets(parsed))
     clock.lap("tables")
-    frames = {ds: records_to_frame(ds, records.get(ds, [])) for ds in DATASETS}
+    frames = {ds: records_to_frame(ds, records.get(ds, [])) for ds in EXTRACTED_DATASETS}
     validated = validate_datasets(frames, name)
     clock.lap("validation")
     return ExtractedEdition(identity, sha, name, validated, clock.seconds, parsed.pages)

@@ -32,9 +32,11 @@ from flows.locking import exclusive_lock
 from flows.processes import pid_is_alive
 from flows.raw_store import file_sha256, write_atomically
 from schemas import DATASETS, SCHEMA_VERSION, dataset_module
+from schemas.rejected_rows import rows_rejected
 
 CATALOG_COLUMNS = [
-    "report_id", "edition", "version", "date", "title", "product_type", "path", "source_sha256", "rows", "published_at",
+    "report_id", "edition", "version", "date", "title", "product_type", "path", "source_sha256", "rows", "rows_rejected",
+    "published_at",
 ]
 EDITION_CHARS = set("0123456789abcdefv.-")
 FRICTIONLESS_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "bool": "boolean", "boolean": "boolean"}
@@ -171,6 +173,7 @@ def edition_manifest_base(extracted, edition: str, frames: dict[str, pd.DataFram
         "schema_version": SCHEMA_VERSION,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "rows": {name: len(frame) for name, frame in frames.items()},
+        "rows_rejected": rows_rejected(frames.get("rejected_rows")),
     }
 
 
@@ -268,7 +271,8 @@ def manifest_to_catalog_row(processed: Path, folder: Path, manifest: dict) -> di
         "product_type": manifest.get("product_type"),
         "path": str(folder.relative_to(processed)),
         "source_sha256": manifest["source_sha256"],
-        "rows": sum(manifest.get("rows", {}).values()),
+        "rows": sum(n for name, n in manifest.get("rows", {}).items() if name != "rejected_rows"),
+        "rows_rejected": manifest.get("rows_rejected", 0),
         "published_at": manifest["created_at"],
     }
 

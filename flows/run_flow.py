@@ -16,6 +16,7 @@ from flows.errors import CrsdataError
 from flows.publish import published_sources, publish_edition, repair_store
 from flows.settings import Settings
 from flows.workers import Job, JobResult
+from schemas.rejected_rows import rows_rejected
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Outcome:
     worker_peak_rss_mb: float = 0.0
     worker_pss_mb: float = 0.0
     diff: str = ""             # the diff folder published against the previous edition, if any
+    rows_rejected: int = 0     # rows kept aside by validation (rejected_rows), counted once per row
 
 
 @dataclass
@@ -184,9 +186,12 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
         )
     extracted = result.extracted
     published = publish_edition(settings.processed_dir, extracted, force=settings.force)
+    rejected = extracted.datasets.get("rejected_rows")
+    if published.status != "unchanged" and rejected is not None and not rejected.empty:
+        write_validation_report(settings.processed_dir, name, rejected)
     return Outcome(
         name, published.status, "", published.report_id, published.edition, seconds, extracted.pages, extracted.seconds,
-        result.worker_pid, result.worker_peak_rss_mb, result.worker_pss_mb,
+        result.worker_pid, result.worker_peak_rss_mb, result.worker_pss_mb, rows_rejected=rows_rejected(rejected),
     )
 
 

@@ -23,7 +23,10 @@ DATASETS: tuple[str, ...] = (
     "table_cells",
     "trade_flows",
     "tables",
+    "rejected_rows",
 )
+# Datasets the pipeline extracts (rejected_rows is written by validation, from the others).
+EXTRACTED_DATASETS: tuple[str, ...] = DATASETS[:-1]
 
 SCHEMA_VERSION = "1"
 

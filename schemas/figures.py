@@ -11,7 +11,7 @@ from extractors.figures import KINDS, PERS, QUALIFIERS, UNITS
 class Schema(pa.DataFrameModel):
     text: Series[str] = pa.Field(str_length={"min_value": 1}, description="The figure as printed in the section text, with its qualifier and 'per' phrase")
     kind: Series[str] = pa.Field(isin=KINDS, description="money, percent, count (incl. distances/quantities), rank, fraction, or other (durations)")
-    value: Series[float] = pa.Field(ge=0, description="The number, fully scaled ($1.8 trillion -> 1.8e12; a quarter -> 0.25; sixth-largest -> 6); the low end of a range")
+    value: Series[float] = pa.Field(description="The number, fully scaled ($1.8 trillion -> 1.8e12; a quarter -> 0.25; sixth-largest -> 6); the low end of a range; negative only for a change printed with a minus sign ('(-74%)' -> -74)")
     value_high: Series[float] = pa.Field(nullable=True, ge=0, description="High end of a range ('20%-30%' -> 30); empty when not a range")
     unit: Series[str] = pa.Field(isin=UNITS, description="Unit from a fixed list: USD, percent, percentage points, persons, countries, miles, rank, fraction, ...")
     per: Series[str] = pa.Field(nullable=True, isin=PERS, description="Rate denominator ('per year' -> year, 'per capita' -> capita); empty when none")
@@ -27,6 +27,10 @@ class Schema(pa.DataFrameModel):
     @pa.dataframe_check
     def range_is_ordered(cls, df: pd.DataFrame) -> pd.Series:
         return df["value_high"].isna() | (df["value_high"] >= df["value"])
+
+    @pa.dataframe_check
+    def negative_only_when_printed(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["value"] >= 0) | df["text"].astype(str).str.match(r"^[-\u2212]")
 
     @pa.dataframe_check
     def span_is_positive(cls, df: pd.DataFrame) -> pd.Series:

@@ -177,3 +177,52 @@ def test_recurring_day_is_not_given_the_report_year():
     # RL34498: "the 12 months ending on August 31 of the preceding year" became 2024-08-31
     assert dates_in("the average CPI-U in the 12 months ending on August 31 of the preceding year") == []
     assert dates_in("due in April of each year") == []
+
+
+# ---------------------------------------------------------------- the document's own date, year ranges
+
+
+def test_cover_date_line_is_a_dates_row_with_section_cover():
+    from extractors.dates import cover_to_dates
+
+    rows = cover_to_dates("Updated November 5, 2024", CONTEXT)
+    assert [(r["text"], r["start"], r["end"], r["granularity"], r["section_id"]) for r in rows] == [
+        ("November 5, 2024", "2024-11-05", "2024-11-05", "day", "cover")
+    ]
+    assert rows[0]["sentence"] == "Updated November 5, 2024"
+    assert "Updated November 5, 2024"[rows[0]["char_start"]:rows[0]["char_end"]] == "November 5, 2024"
+    assert cover_to_dates(None, CONTEXT) == [] and cover_to_dates("  ", CONTEXT) == []
+
+
+def test_year_range_after_a_possessive_is_a_range():
+    # IF10199 v49 (tests/fixtures/corpus/html): "the legacies of Japan's 1910-1945 colonization"
+    rows = dates_in("Tensions persist over the legacies of Japan's 1910-1945 colonization of the Korean Peninsula.")
+    assert [(r["text"], r["start"], r["end"], r["granularity"]) for r in rows] == [
+        ("1910-1945", "1910-01-01", "1945-12-31", "year range")
+    ]
+
+
+@pytest.mark.parametrize("text", ["See pp. 1910-1945 of the record.", "Sections 1910-1945 of title 7 apply."])
+def test_page_and_section_number_ranges_are_not_years(text):
+    assert dates_in(text) == []
+
+
+def test_fiscal_year_range_with_both_prefixes():
+    rows = dates_in("Funding for FY2024-FY2026 rose.")
+    assert [(r["text"], r["start"], r["end"], r["granularity"]) for r in rows] == [
+        ("FY2024-FY2026", "2023-10-01", "2026-09-30", "fiscal year range")
+    ]
+
+
+def test_the_pipeline_publishes_every_gold_must_date_including_the_cover(gold):
+    from flows.pipeline import extract_edition
+    from flows.raw_store import sha256_of
+    from tests.corpus_paths import SEED_PATH
+
+    data = SEED_PATH.read_bytes()
+    edition = extract_edition(data, sha256_of(data), SEED_PATH.name, report_id_override="IF10199", nlp_model=None, max_pages=10)
+    rows = edition.datasets["dates"].to_dict(orient="records")
+    for item in gold["dates"]["must"]:
+        check_gold_item(rows, item)
+    cover = [r for r in rows if r["section_id"] == "cover"]
+    assert [(r["text"], r["start"]) for r in cover] == [("November 5, 2024", "2024-11-05")]

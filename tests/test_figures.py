@@ -193,3 +193,46 @@ def test_corpus_documents_validate():
         rows = sections_to_figures(corpus_markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
         assert rows, path.name
         figures_schema.Schema.validate(pd.DataFrame(rows, columns=figures_schema.COLUMNS))
+
+
+def test_approximate_count_in_an_aside_is_a_count_with_its_qualifier():
+    # IF10199 v49 (the HTML edition): "base U.S. troops—currently about 55,000 on active duty—"
+    from extractors.html_to_document import html_to_document
+    from tests.corpus_paths import HTML_PATH
+
+    doc = html_to_document(HTML_PATH.read_bytes())
+    paragraph = next(b.text for b in doc.blocks if "about 55,000" in b.text)
+    rows = [r for r in figures_in(paragraph) if "55,000" in r["text"]]
+    assert [(r["text"], r["kind"], r["value"], r["unit"], r["qualifier"], r["subject"]) for r in rows] == [
+        ("about 55,000", "count", 55000.0, "persons", "about", "U.S. troops")
+    ]
+
+
+@pytest.mark.parametrize("text", ["Students (2024) were surveyed.", "The agencies—12 of them—agreed.", "Firms—about 20 percent of them—agreed."])
+def test_an_aside_without_a_qualified_number_is_no_count(text):
+    assert not [r for r in figures_in(text) if r["kind"] == "count"]
+
+
+def test_a_change_printed_with_a_minus_sign_keeps_its_sign():
+    # R48694 v10: "The largest proposed reduction, $2.6 billion (-74%), would have occurred in ..."
+    text = (MARKDOWN_DIR / "R48694v10-federal-research-and-development-r-d-funding-fy2.md").read_text(encoding="utf-8")
+    paragraph = next(line for line in text.splitlines() if "(-74%)" in line)
+    rows = figures_in(paragraph)
+    changes = [(r["text"], r["kind"], r["value"], r["unit"]) for r in rows if r["value"] < 0]
+    assert changes == [("-74%", "percent", -74.0, "percent"), ("-57%", "percent", -57.0, "percent")]
+    assert ("$2.6 billion", 2.6e9) in [(r["text"], r["value"]) for r in rows]
+    frame = figures_schema.Schema.validate(pd.DataFrame(rows, columns=figures_schema.COLUMNS))
+    assert len(frame) == len(rows)
+
+
+@pytest.mark.parametrize("text", ["Spending in FY2025-74% of it went to grants.", "A score of -5 was recorded."])
+def test_a_dash_that_is_no_minus_sign_gives_no_negative_figure(text):
+    assert all(r["value"] >= 0 for r in figures_in(text))
+
+
+def test_a_negative_value_needs_its_printed_minus_sign():
+    import pandera.errors
+
+    row = figures_in("a reduction of $260.0 million (-57%) from the FY2025 level")[-1]
+    with pytest.raises(pandera.errors.SchemaError):
+        figures_schema.Schema.validate(pd.DataFrame([{**row, "text": "57%"}], columns=figures_schema.COLUMNS))

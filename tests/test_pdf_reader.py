@@ -1,7 +1,6 @@
 """The PDF reader against the real CRS corpus, checked with the markdown renderings of the same products."""
 from __future__ import annotations
 
-import bisect
 import re
 import time
 from datetime import datetime
@@ -10,6 +9,7 @@ import pdfplumber
 import pytest
 
 from extractors.document import Block, ParsedDocument
+from extractors.markdown_reference import body_sentences, fold, markdown_header, matched_in_order
 from extractors.pdf_layout import words_to_lines
 from extractors.pdf_to_document import join_line_texts, pdf_to_document
 from tests.corpus_paths import MARKDOWN_DIR, PDF_DIR
@@ -43,85 +43,6 @@ def read(name: str) -> ParsedDocument:
             doc = pdf_to_document(pdf)
         _CACHE[name] = (doc, time.perf_counter() - start)
     return _CACHE[name][0]
-
-
-# ---------------------------------------------------------------------------------------------
-# markdown reference
-
-
-def markdown_header(md: str) -> dict[str, str]:
-    head = md.split("\n---", 1)[0]
-    fields = dict(re.findall(r"^\*\*(.+?):\*\*\s*(.*)$", head, re.M))
-    fields["title"] = re.search(r"^# (.+)$", head, re.M).group(1).strip()
-    if "Publication Date" not in fields:      # some headers only have it in the overview table
-        fields["Publication Date"] = re.search(r"\*\*Publication Date:\*\*\s*\|?\s*(\d\d/\d\d/\d{4})", md).group(1)
-    return fields
-
-
-def markdown_body(md: str) -> str:
-    """The product text: after the "[Listen](...)" navigation line, before footnotes / Disclaimer."""
-    body = md.split("[Listen](", 1)[1].split("\n", 1)[1].lstrip()
-    first, rest = body.split("\n", 1)
-    if re.search(r"\(\s*[A-Z0-9-]+\)\s*$", first):   # "TitleUpdated April 13, 2026  (98-317)": identity
-        body = rest
-    body = re.split(r"^# Footnotes|^\s*Disclaimer:", body, maxsplit=1, flags=re.M)[0]
-    kept = []
-    in_table = False
-    for line in body.splitlines():
-        s = line.strip()
-        # a pipe table runs to the next blank line (cells with line breaks continue without "|")
-        in_table = s.startswith("|") or (in_table and bool(s))
-        if in_table or s.startswith(("![", "**Source", "**Note", "Source:", "Notes:", "Note:")) or s == "---":
-            continue
-        kept.append(s)
-    text = "\n".join(kept)
-    # links and images -> their text (URLs may hold one level of parentheses)
-    text = re.sub(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()\s]*\))*\)", r"\1", text)
-    return text.replace("**", "").replace("_", " ")
-
-
-def fold(text: str) -> str:
-    """Compare on letters and digits only: PDF spacing, quotes and dashes all differ from HTML."""
-    text = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text.lower())  # "119th": a superscript HTML drops
-    return re.sub(r"[^0-9a-z]", "", text)
-
-
-def body_sentences(md: str, min_words: int = 8) -> list[str]:
-    sentences = []
-    for para in markdown_body(md).split("\n"):
-        for s in re.split(r"(?<=[.!?])\s+(?=[A-Z“\"(])", para):
-            # headings and captions have no closing punctuation: they are not body sentences
-            if len(s.split()) >= min_words and re.search(r"[.!?:;\"”)]$", s.strip()):
-                sentences.append(s)
-    # the R48905 rendering prints its summary twice; a repeated sentence is counted once
-    return list(dict.fromkeys(sentences))
-
-
-def matched_in_order(sentences: list[str], text: str) -> float:
-    """Fraction of sentences found in ``text`` in a consistent order.
-
-    Each sentence is located (preferably after the previous sentence's match); the score is the
-    longest chain of located sentences whose positions increase, so one sentence found out of
-    place costs one sentence, not every sentence after it.
-    """
-    haystack = fold(text)
-    positions, last = [], -1
-    for s in sentences:
-        # a sentence printed twice (summary and body) is taken after the previous match when it can be
-        at = haystack.find(fold(s), last + 1)
-        at = at if at >= 0 else haystack.find(fold(s))
-        positions.append(at)
-        last = at if at >= 0 else last
-    tails: list[int] = []                       # patience sorting: longest increasing subsequence
-    for pos in positions:
-        if pos < 0:
-            continue
-        k = bisect.bisect_left(tails, pos)
-        if k == len(tails):
-            tails.append(pos)
-        else:
-            tails[k] = pos
-    return len(tails) / len(sentences)
 
 
 def paragraph_text(doc: ParsedDocument) -> str:
@@ -419,3 +340,31 @@ def test_pdf_disclaimer_becomes_one_flagged_disclaimer_section():
     assert [s.heading for s in flagged] == ["Disclaimer"]
     assert flagged[0].text.startswith("This document was prepared by the Congressional Research Service")
     assert not any("prepared by the Congressional Research Service" in s.text for s in sections if not s.boilerplate)
+
+
+def test_larger_type_in_the_other_column_does_not_merge_two_body_lines():
+    # IF13131 v3 page 2: the 12.5 pt heading "Related Legislation in the 119th Congress" in the
+    # right column sits between two 10 pt lines of the left column; the row band it widened once
+    # took both lines in, and they came out interleaved word by word
+    # ("... but the agency spanning did several not also years, fund ...").
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "IF13131.3-page2-heading-beside-body-lines.pdf") as pdf:
+        doc = pdf_to_document(pdf)
+    text = "\n".join(b.text for b in doc.blocks)
+    assert ("Prior to 2025, NIH awarded most grants with “project periods” spanning several years, often four to "
+            "five years, but the agency did not also fund the grant for all of those years.") in text
+    # cut out of its report the page has no title of its own, so its headings read as the title
+    assert any("Related Legislation in the 119th Congress" in b.text for b in doc.blocks if b.kind in ("heading", "title"))
+
+
+def test_subscript_stays_on_its_line_beside_a_footnote_marker_of_its_size():
+    # R48906 v2 page 9: "CO2 equivalent (MTCO2e) ... per year.35": the subscript 2 and the
+    # footnote marker 35 share a type size; the marker makes no line of its own that the
+    # subscripts would have to match, so "CO 2" keeps its 2
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "R48906.2-page9-subscripts.pdf") as pdf:
+        doc = pdf_to_document(pdf)
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "25,000 metric tons of CO 2 equivalent (MTCO 2 e) or more per year." in text

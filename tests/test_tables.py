@@ -298,3 +298,115 @@ def test_cells_schema_rejects_unparsed_numeric_cell_and_duplicates():
     duplicated = pd.DataFrame(cells + cells[:1], columns=table_cells_schema.COLUMNS)
     with pytest.raises(Exception):
         table_cells_schema.Schema.validate(duplicated, lazy=True)
+
+
+def test_stacked_amounts_glued_in_a_web_cell_are_data_not_a_second_header_row():
+    # IN12317 v3 Table 1 as the web rendering prints it: the first law's funding cell reads
+    # "$3$4$5" (three stacked amounts), which once made the whole row a second header level.
+    from tests.test_regressions import REGRESSIONS
+
+    lines = (REGRESSIONS / "IN12317v3-table1.md").read_text(encoding="utf-8").splitlines()
+    table = pipe_table_to_table([l for l in lines if l.startswith("|")], "Table 1. Legislation and Appropriation History")
+    assert table.header_rows == 1
+    cells, _ = tables_to_cells([table], [])
+    first = [c for c in cells if c["row"] == "Deficit Reduction Act of 2005 (P.L. 109-171)"]
+    assert [c["column"] for c in first] == ["Funding (millions)", "Changes"]
+    assert first[0]["value"] == "$3$4$5"
+
+
+def test_header_ruled_into_several_levels_is_read_whole():
+    # R48694 v10 pages 8 and 13: "FY2025 Estimate-FY2026 Request" (or "FY2025-FY2026 Request") is
+    # underlined by a rule, and the stacked column labels below it are ruled off again before
+    # the data; the labels were once read as two data rows ("FY2024" / "Actual").
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "R48694.10-pages8-13-ruled-header-levels.pdf") as pdf:
+        tables = [t for page in pdf.pages for _, t in page_to_tables(page) if t is not None]
+    first, second = tables
+    assert first.header_rows == 2 and second.header_rows == 2
+    cells, _ = tables_to_cells([first, second], [])
+    # a table without a stub column: its first column labels the row, as in the web rendering
+    assert [(c["row"], c["column"], c["value"]) for c in cells if c["table_id"] == "t01"] == [
+        ("202,312", "FY2025 Estimate", "192,154"),
+        ("202,312", "FY2026 Request", "181,413"),
+        ("202,312", "FY2025 Estimate-FY2026 Request / Dollar Change", "-10,741"),
+        ("202,312", "FY2025 Estimate-FY2026 Request / Percentage Change", "-6%"),
+    ]
+    agriculture = {c["column"]: c["number"] for c in cells if c["table_id"] == "t02" and c["row"] == "Department of Agriculture"}
+    assert agriculture["FY2026 (Request)"] == 2493
+    assert agriculture["FY2025-FY2026 Request / Percentage Change"] == -25.3
+
+
+def r48725_pdf_and_markdown_cells() -> tuple[list[dict], list[dict]]:
+    from extractors.text_to_document import text_to_document
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / "R48725.6-year-header-and-wrapped-spanning-labels.pdf") as pdf:
+        pdf_tables_found = [t for page in pdf.pages for _, t in page_to_tables(page) if t is not None]
+    pdf_cells, _ = tables_to_cells(merge_continued_tables(pdf_tables_found), [])
+    markdown = text_to_document((REGRESSIONS / "R48725v6-figure1-script-and-table1.md").read_text(encoding="utf-8"))
+    markdown_cells, _ = tables_to_cells(markdown.tables, [])
+    return pdf_cells, markdown_cells
+
+
+def test_a_bold_row_of_years_over_the_value_columns_is_the_header():
+    # R48725 v6 page 4, Table 1: "Office 2018 2019 ... 2025" is the header, though every label is a number
+    from extractors.diff_match import text_to_comparable  # what a diff compares ("HR/CREO — R" = "HR/CREO—R")
+
+    pdf_cells, markdown_cells = r48725_pdf_and_markdown_cells()
+    key = lambda cells: {(text_to_comparable(c["row"]), c["column"], c["value"]) for c in cells if c["caption"].startswith("Table 1.")}
+    assert ("total", "2025", "51,825") in key(pdf_cells)
+    assert key(pdf_cells) == key(markdown_cells)
+
+
+def test_a_spanning_label_wrapped_over_lines_reads_like_the_web_rendering():
+    # R48725 v6 page 9, Table A-1: "SSA Total Staff on" / "Duty" over SSA Data and OPM Data is one
+    # label (the PDF), and the web rendering prints it once for its two columns (no colspan)
+    pdf_cells, _ = r48725_pdf_and_markdown_cells()
+    columns = {c["column"] for c in pdf_cells if c["caption"].startswith("Table A-1.")}
+    assert {"SSA Total Staff on Duty / SSA Data", "SSA Total Staff on Duty / OPM Data",
+            "SSA Full-Time Permanent Staff on Duty / SSA Data", "State DDS / Total Work Years"} <= columns
+    from extractors.text_tables import pipe_table_to_table
+
+    lines = [
+        "| Fiscal Year | SSA Total Staff on Duty | SSA Full-Time Permanent Staff on Duty | SSA Total Work Years | SSA and OIG FTEs | State DDS ",
+        "|  | SSA Data | OPM Data | SSA Data | OPM Data | LAE-Only Activities | All Activities | SSA (Excluding OIG) | OIG | Total Staff on Duty | Total Work Years ",
+        "| 1936 | 634 | — | — | — | — | — | — | — | — | — ",
+    ]  # the rendering's first three rows of Table A-1 (R48725v6 markdown, line 1347)
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table A-1.")], [])
+    assert {c["column"] for c in cells} == columns
+
+
+def test_two_ruled_title_lines_stay_two_levels():
+    # RL34498 page 57: "Statutory Marginal Income Tax Rates, 1991" and "Joint Returns" are 17 pt
+    # apart: two levels of row labels, not one label wrapped over two lines
+    rows = [r for t in pdf_tables("RL34498.pdf") for r in t.rows]
+    assert ("Statutory Marginal Income Tax Rates, 1991", "") in rows and ("Joint Returns", "") in rows
+
+
+def regression_tables(name: str) -> list[RawTable]:
+    from tests.test_regressions import REGRESSIONS
+
+    with pdfplumber.open(REGRESSIONS / name) as pdf:
+        return merge_continued_tables([t for page in pdf.pages for _, t in page_to_tables(page) if t is not None])
+
+
+def test_wrapped_rows_without_row_rules_and_cells_set_close_together():
+    # IF12255 v6 page 2, Table 1: no rules between rows; "... redeemable for" and "$103.955 billion"
+    # are one phrase apart by word spacing only, and the stub wraps over four lines
+    (table,) = regression_tables("IF12255.6-page2-wrapped-rows-without-rules.pdf")
+    first = table.rows[1]
+    assert first[0] == "Supplemental Nutrition Assistance Program (SNAP) (formerly, Food Stamp program)"
+    assert first[3:] == ("$103.955 billion", "42.38 million in an average month")
+    assert first[2].endswith("Operates in 50 states, District of Columbia, Guam, and U.S. Virgin Islands.")
+    assert [r[0] for r in table.rows[2:4]] == ["Nutrition Assistance Program (NAP) Block Grants", "The Emergency Food Assistance Program (TEFAP)"]
+
+
+def test_table_of_long_descriptions_continued_on_the_next_page_is_kept():
+    # IN12680 v1 Table 1 runs onto page 2, where its description cells exceed 40 words: a table
+    # whose every row has a short label, not a box of paragraphs
+    (table,) = regression_tables("IN12680.1-pages1-2-table-of-long-descriptions.pdf")
+    labels = [r[0] for r in table.rows]
+    assert "Stress Tests" in labels
+    assert any(label.startswith("Supplementary Leverage Ratio") for label in labels)
+    assert len(table.rows) >= 9

@@ -89,3 +89,34 @@ def test_web_markdown_figure_boxes_and_wrapped_captions():
     assert first.units_note == "(budget authority, in millions of current dollars)"
     headings = [s.heading for s in blocks_to_sections(report.blocks)]
     assert not any(h.startswith(("FY2024-FY2026 Request", "(budget authority")) for h in headings)
+
+
+def test_interactive_chart_javascript_is_not_content():
+    # R48725 v6 (first 400 lines of its web rendering): Figure 1 is a Highcharts chart whose
+    # JavaScript came through the HTML-to-markdown conversion; its "||" once made 13 tables.
+    from extractors.text_to_document import text_to_document
+    from tests.test_regressions import REGRESSIONS
+
+    doc = text_to_document((REGRESSIONS / "R48725v6-figure1-script-and-table1.md").read_text(encoding="utf-8"))
+    assert [t.caption for t in doc.tables] == ["Table 1. Estimated SSA Staff on Duty from Agency Contingency Plans, by Office"]
+    assert doc.tables[0].rows[0][:3] == ("Office", "2018", "2019")
+    text = " ".join(b.text for b in doc.blocks)
+    for script_word in ("Highcharts", "function (", "End of interactive chart", "Based on IAG"):
+        assert script_word not in text
+    assert "SSA's total staffing level at the end of February 2026 was 49,683." in text
+
+
+def test_lettered_table_notes_stay_with_their_table():
+    # R48694 v10 Table 5 in the web rendering: "Notes:" then a plain paragraph, then notes "a." to
+    # "n."; the PDF prints them all under the table, so they are notes here too, not section text
+    from extractors.sections import blocks_to_sections, content_sections
+    from extractors.text_to_document import text_to_document
+    from tests.corpus_paths import MARKDOWN_DIR
+
+    doc = text_to_document((MARKDOWN_DIR / "R48694v10-federal-research-and-development-r-d-funding-fy2.md").read_text(encoding="utf-8"))
+    notes = [b.text for b in doc.blocks if b.kind == "source_note"]
+    assert any(n.startswith("Amounts are shown as 0.0 when the request") for n in notes)
+    assert any(n.startswith("n. The FY2026 budget request proposed moving ARPA-H") for n in notes)
+    body = " ".join(s.text for s in content_sections(blocks_to_sections(doc.blocks)))
+    assert "Amounts for the proposed NIBS" not in body
+    assert "DOE was established in 1977 by the Department of Energy Organization Act" in body

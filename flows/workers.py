@@ -47,12 +47,29 @@ class DocumentTimeout(BaseException):
     """A BaseException so that parsers' broad ``except Exception`` cannot swallow the time limit."""
 
 
+_deadline_passed = False
+# After the deadline the alarm fires again every so often: a DocumentTimeout raised where Python
+# cannot propagate it (inside a weakref or GC callback, seen in tests on R48694) is only printed
+# as "Exception ignored", so it must come again; the flag catches a job that finishes meanwhile.
+TIMEOUT_REPEAT_SECONDS = 0.5
+
+
 def _raise_timeout(signum, frame):
+    global _deadline_passed
+    _deadline_passed = True
     raise DocumentTimeout()
 
 
+def timeout_result(job: Job) -> JobResult:
+    return JobResult(job, False, f"took longer than {job.timeout_seconds} s; raise --timeout")
+
+
 def extract_job(job: Job) -> JobResult:
-    result = _extract_job(job)
+    try:
+        result = _extract_job(job)
+    except DocumentTimeout:  # a repeat of the alarm that landed while the first one was being handled
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        result = timeout_result(job)
     result.worker_pid = os.getpid()
     # ru_maxrss is in KiB on Linux: the peak of this worker process so far
     result.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -78,9 +95,11 @@ def _extract_job(job: Job) -> JobResult:
 
     in_worker = multiprocessing.current_process().name != "MainProcess"
     use_alarm = in_worker or signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    global _deadline_passed
+    _deadline_passed = False
     previous_handler = signal.signal(signal.SIGALRM, _raise_timeout) if use_alarm else None
     if use_alarm:
-        signal.alarm(job.timeout_seconds)
+        signal.setitimer(signal.ITIMER_REAL, job.timeout_seconds, TIMEOUT_REPEAT_SECONDS)
     # Only a worker process is limited: the parent (or a test calling this directly) keeps its own.
     previous_limit = limit_address_space(job.max_memory_mb) if in_worker and job.max_memory_mb else None
     try:
@@ -88,9 +107,12 @@ def _extract_job(job: Job) -> JobResult:
         extracted = extract_edition(
             data, job.sha256, job.name, report_id_override=job.report_id, nlp_model=job.nlp_model, max_pages=job.max_pages
         )
+        if _deadline_passed:
+            raise DocumentTimeout()
         return JobResult(job, True, extracted=extracted)
     except DocumentTimeout:
-        return JobResult(job, False, f"took longer than {job.timeout_seconds} s; raise --timeout")
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return timeout_result(job)
     except ValidationFailedError as exc:
         return JobResult(job, False, exc.reason, validation_report=getattr(exc, "report", None))
     except CrsdataError as exc:
@@ -102,7 +124,7 @@ def _extract_job(job: Job) -> JobResult:
         return JobResult(job, False, f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
     finally:
         if use_alarm:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
             # restored, so that a later job in this process (a test calling this directly) sees
             # the default handler again and arms its own time limit
             signal.signal(signal.SIGALRM, previous_handler)

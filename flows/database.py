@@ -23,7 +23,7 @@ import sqlite_utils
 from extractors.diff_match import frame_to_records
 from flows.errors import CrsdataError
 from flows.locking import exclusive_lock
-from flows.publish import catalog_frame, check_path_part, published_manifests
+from flows.publish import CATALOG_COLUMNS, catalog_frame, check_path_part, published_manifests
 from flows.raw_store import file_sha256
 from schemas import DATASETS, dataset_module
 from schemas import changes as changes_schema
@@ -47,10 +47,8 @@ SELECT * FROM editions AS e WHERE e.edition = (
   SELECT n.edition FROM editions AS n WHERE n.report_id = e.report_id
   ORDER BY n.date DESC, COALESCE(n.version, 0) DESC, n.edition DESC LIMIT 1
 )"""
-CATALOG_TYPES = {
-    "report_id": str, "edition": str, "version": int, "date": str, "title": str, "product_type": str,
-    "path": str, "source_sha256": str, "rows": int, "published_at": str,
-}
+# The catalog's columns, as flows.publish defines them (so a new catalog column cannot be missed here).
+CATALOG_TYPES = {column: int if column in ("version", "rows", "rows_rejected") else str for column in CATALOG_COLUMNS}
 
 
 class DatabaseError(CrsdataError):

@@ -1,17 +1,9 @@
 """`crsdata db` and `crsdata browse`: each calls one library function."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from flows.errors import CrsdataError
-
-# flows.cli imports this module to register the commands, so its DATA_DIR_OPTION cannot be imported here.
-DATA_DIR_OPTION = click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder holding raw/ and processed/ (default: $CRSDATA_HOME or the current folder).",
-)
+from flows.cli_common import DATA_DIR_OPTION, settings_from
 
 
 @click.command()
@@ -28,14 +20,10 @@ def db(data_dir, rebuild):
       crsdata db --data-dir .
       crsdata db --rebuild
     """
-    from flows.cli import fail, settings_from
     from flows.database import describe_refresh, refresh_browse_data
 
     settings = settings_from(data_dir)
-    try:
-        report, archive = refresh_browse_data(settings.processed_dir, rebuild=rebuild)
-    except CrsdataError as exc:
-        fail(str(exc))
+    report, archive = refresh_browse_data(settings.processed_dir, rebuild=rebuild)
     click.echo(describe_refresh(report, archive))
 
 
@@ -53,11 +41,7 @@ def browse(data_dir, host, port):
       crsdata browse --data-dir . --port 8001
     """
     from flows.browse import serve_browser
-    from flows.cli import fail, settings_from
 
     settings = settings_from(data_dir)
-    try:
-        serve_browser(settings.processed_dir, settings.raw_dir, host, port, announce=click.echo)
-    except CrsdataError as exc:
-        fail(str(exc))
+    serve_browser(settings.processed_dir, settings.raw_dir, host, port, announce=click.echo)
     click.echo("Stopped.")

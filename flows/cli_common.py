@@ -43,6 +43,9 @@ def echo_outcome(outcome) -> None:
     where = f"{outcome.report_id}/{outcome.edition}" if outcome.report_id else ""
     timing = f" ({outcome.pages} p, {outcome.seconds:.1f} s)" if outcome.seconds else ""
     note = " (already published)" if outcome.status == "unchanged" else ""
+    rejected = getattr(outcome, "rows_rejected", 0)
+    if rejected:
+        note += f", {rejected} row{'s' if rejected != 1 else ''} rejected (see rejected_rows.csv)"
     click.echo(f"{outcome.status:>11}  {outcome.name}  {where}{timing}{note}".rstrip())
     if outcome.diff:
         click.echo(f"{'diff':>11}  {outcome.diff}")

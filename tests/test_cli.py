@@ -175,20 +175,20 @@ def test_every_command_is_documented_in_the_readme():
         assert "Example:" in help_text, name
 
 
-def test_validation_failure_publishes_nothing_and_reports_every_failing_row(tmp_path, monkeypatch):
+def test_invalid_rows_are_kept_aside_and_the_rest_of_the_edition_published(tmp_path, monkeypatch):
     import flows.pipeline
 
     bad_authors = [
         {"name": "", "role": None, "coordinator": False, "order": 0},
-        {"name": "Ann Author", "role": None, "coordinator": False, "order": 0},
+        {"name": "Ann Author", "role": None, "coordinator": False, "order": 1},
     ]
     monkeypatch.setattr(flows.pipeline, "blocks_to_authors", lambda blocks, header=None: bad_authors)
     result = invoke("run", str(CORPUS / "markdown" / "IF13199v1-section-122-of-the-trade-act-of-1974.md"), "--data-dir", str(tmp_path))
-    assert result.exit_code == 1
-    assert "failing checks (authors.name, authors.order); nothing published" in result.stderr
-    assert not (tmp_path / "processed" / "IF13199").exists()
-    reports = list((tmp_path / "processed" / "_validation_reports").glob("*.csv"))
-    assert len(reports) == 1
-    report = pd.read_csv(reports[0])
-    assert set(report["column"]) == {"name", "order"}
-    assert len(report[report["column"] == "order"]) >= 2  # both rows, not only the first
+    assert result.exit_code == 0, result.output
+    assert "1 row rejected" in result.stdout
+    folder = next((tmp_path / "processed" / "IF13199").glob("2026-*"))
+    assert list(pd.read_csv(folder / "authors.csv")["name"]) == ["Ann Author"]
+    rejected = pd.read_csv(folder / "rejected_rows.csv")
+    assert set(rejected["dataset"]) == {"authors"} and "name" in set(rejected["column"])
+    assert json.loads((folder / "manifest.json").read_text())["rows_rejected"] == 1
+    assert list((tmp_path / "processed" / "_validation_reports").glob("*.csv"))

@@ -260,9 +260,11 @@ def usda_rows():
 
 
 def test_regnal_names_are_not_merged_into_another_king(kings_rows):
-    # "His Majesty King Hussein I" was normed to "King Abdullah II Bin Al Hussein", a different king
-    hussein = [r for r in kings_rows if r["text"] == "Hussein"]
-    assert hussein and all(r["norm"] == "Hussein" for r in hussein)
+    # "His Majesty King Hussein I" was normed to "King Abdullah II Bin Al Hussein", a different king.
+    # (That sentence is a lettered note of Table 1, which the markdown reader now keeps with the table,
+    # as the PDF prints it; what is left in the text must still keep each king to himself.)
+    hussein = [r for r in kings_rows if "Hussein" in r["text"]]
+    assert hussein and all(r["norm"] == r["text"] or r["norm"] == "Hussein" for r in hussein)
     assert not [r for r in kings_rows if r["label"] == "PERSON" and r["text"].endswith(("King", "Majesty"))]
 
 

@@ -25,7 +25,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def datasets_of(data_dir: Path) -> dict:
-    from flows.publish import edition_folders
+    from flows.store.publish import edition_folders
     from schemas import DATASETS
 
     return {(f.parent.name, f.name, n): (f / f"{n}.csv").read_bytes()

@@ -9,7 +9,7 @@ Scores (found / expected, summed over documents for the totals):
 - published: the PDF edition was published (a refused edition scores 0 everywhere else);
 - rows rejected: rows kept aside by validation / rows extracted;
 - sentences: the rendering's body sentences (>= 8 words) found in the section headings + text,
-  compared after extractors.markdown_reference.fold (case, white space, quotes, dashes, hyphenation,
+  compared after extractors.readers.markdown_reference.fold (case, white space, quotes, dashes, hyphenation,
   ordinal suffixes: what layout changes, nothing else);
 - cells: (row label, number) pairs of the rendering's tables found in one table_cells row (same
   number, the rendering's label inside the row label);
@@ -17,7 +17,7 @@ Scores (found / expected, summed over documents for the totals):
   found among the PDF edition's figures (value or value_high) and day-level dates;
 - agree: figure rows whose value is the number their own text prints (money, percent, count);
 - diff noise: figure, table-cell and date change rows of a diff between the PDF and the markdown
-  editions of the same report (flows.diffs.load_edition + extractors.diff_match.editions_to_changes).
+  editions of the same report (flows.changes.diffs.load_edition + extractors.diff.diff_match.editions_to_changes).
 
 Documents are split into a tuning set and a held-out set (HELD_OUT): rules are tuned on the tuning
 set only; the held-out totals say how the rules do on reports nobody looked at.
@@ -37,12 +37,12 @@ from pathlib import Path
 import pandas as pd
 
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
-from extractors.diff_match import editions_to_changes, figure_value_phrase
+from extractors.diff.diff_match import editions_to_changes, figure_value_phrase
 from extractors.identity import filename_to_identity_hints, normalize_report_id
-from extractors.markdown_reference import body_sentences, fold, markdown_body, markdown_header, table_pairs
-from flows.diffs import load_edition
-from flows.publish import published_manifests
-from flows.run_flow import run
+from extractors.readers.markdown_reference import body_sentences, fold, markdown_body, markdown_header, table_pairs
+from flows.changes.diffs import load_edition
+from flows.store.publish import published_manifests
+from flows.pipeline.run_flow import run
 from flows.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import flows.prefect_env  # noqa: F401
-from flows.workers import proportional_set_size_mb
+from flows.pipeline.workers import proportional_set_size_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("parse", "reading_order", "ner", "other_extractors", "tables", "validation")
@@ -71,7 +71,7 @@ def cpu_scaling(n: int = 6_000_000) -> float:
 
 
 def pipeline_run(pdfs: list[Path], workers: int) -> dict:
-    from flows.run_flow import run
+    from flows.pipeline.run_flow import run
     from flows.settings import Settings
 
     data_dir = Path(tempfile.mkdtemp(prefix="crsdata-bench-"))

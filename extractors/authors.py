@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.document import Block
+from extractors.model import Block
 
 # Author lines end with a CRS job title; these words start one.
 ROLE_START_RE = re.compile(

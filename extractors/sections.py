@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractors.document import Block, Footnote
+from extractors.model import Block, Footnote
 
 BOILERPLATE_HEADINGS = {"disclaimer"}
 

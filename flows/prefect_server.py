@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.errors import CrsdataError
-from flows.locking import exclusive_lock, shared_lock
-from flows.processes import die_with_parent, pid_is_alive
+from flows.store.locking import exclusive_lock, shared_lock
+from flows.pipeline.processes import die_with_parent, pid_is_alive
 
 START_TIMEOUT_SECONDS = 180.0    # a first start migrates the database: ~25 s on a loaded 2-core machine
 START_ATTEMPTS = 2

@@ -3,8 +3,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.fact_identity import STATUSES
-from extractors.table_cells import UNITS
+from extractors.facts.fact_identity import STATUSES
+from extractors.tables.table_cells import UNITS
 from extractors.identity import REPORT_ID_RE
 from schemas.figure_history import DATE_PATTERN, EDITION_PATTERN, Schema as FigureHistory
 

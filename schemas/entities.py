@@ -3,7 +3,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.entities import KEPT_LABELS
+from extractors.facts.entities import KEPT_LABELS
 
 
 class Schema(pa.DataFrameModel):

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.table_cells import UNITS
+from extractors.tables.table_cells import UNITS
 
 METHODS = ("pdfplumber-rules", "pdfplumber-text", "pdfplumber-lines", "html", "tsv", "markdown")
 # a cell that is plainly one number: it must have been parsed

@@ -3,7 +3,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.table_cells import UNITS
+from extractors.tables.table_cells import UNITS
 from schemas.table_cells import METHODS
 
 KINDS = ("table", "figure_without_data")

@@ -3,8 +3,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.countries import CANONICAL_NAMES
-from extractors.trade_flows import FLOWS, SCOPES
+from extractors.facts.countries import CANONICAL_NAMES
+from extractors.tables.trade_flows import FLOWS, SCOPES
 
 
 class Schema(pa.DataFrameModel):

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from extractors.acronyms import sections_to_acronyms, text_to_definitions
-from extractors.nlp import doc_to_sentence_spans, load_pipeline, texts_to_docs
+from extractors.facts.acronyms import sections_to_acronyms, text_to_definitions
+from extractors.facts.nlp import doc_to_sentence_spans, load_pipeline, texts_to_docs
 from extractors.section_text import SectionText
 from schemas.acronyms import COLUMNS, Schema
 from tests.corpus_paths import MARKDOWN_DIR

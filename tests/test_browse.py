@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 from markupsafe import escape
 
-from extractors.diff_match import frame_to_records
-from flows import raw_store
+from extractors.diff.diff_match import frame_to_records
+from flows.store import raw_store
 from flows.cli import cli
-from flows.database import schema_module
+from flows.browse.database import schema_module
 from schemas import DATASETS
 from tests.corpus_paths import HTML_PATH, PDF_DIR, SEED_PATH
 

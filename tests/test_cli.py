@@ -176,13 +176,13 @@ def test_every_command_is_documented_in_the_readme():
 
 
 def test_invalid_rows_are_kept_aside_and_the_rest_of_the_edition_published(tmp_path, monkeypatch):
-    import flows.pipeline
+    import flows.pipeline.extract
 
     bad_authors = [
         {"name": "", "role": None, "coordinator": False, "order": 0},
         {"name": "Ann Author", "role": None, "coordinator": False, "order": 1},
     ]
-    monkeypatch.setattr(flows.pipeline, "blocks_to_authors", lambda blocks, header=None: bad_authors)
+    monkeypatch.setattr(flows.pipeline.extract, "blocks_to_authors", lambda blocks, header=None: bad_authors)
     result = invoke("run", str(CORPUS / "markdown" / "IF13199v1-section-122-of-the-trade-act-of-1974.md"), "--data-dir", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "1 row rejected" in result.stdout

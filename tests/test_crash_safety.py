@@ -14,8 +14,8 @@ import signal
 import pandas as pd
 import pytest
 
-from flows.publish import edition_folders
-from flows.raw_store import file_sha256
+from flows.store.publish import edition_folders
+from flows.store.raw_store import file_sha256
 from tests.corpus_paths import PDF_DIR
 from tests.processes import read_until, start_crsdata, wait_until_gone
 

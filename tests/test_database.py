@@ -19,8 +19,8 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from extractors.diff_match import frame_to_records
-from flows.archive_parquet import CONTENTS_KEY
+from extractors.diff.diff_match import frame_to_records
+from flows.store.archive_parquet import CONTENTS_KEY
 from flows.cli import cli
 from schemas import DATASETS, dataset_module
 from tests.corpus_paths import HTML_PATH, PDF_DIR, SEED_PATH
@@ -228,7 +228,7 @@ def test_history_files_are_loaded_when_present(store, tmp_path):
     data_dir = tmp_path / "copy"
     shutil.copytree(store["data_dir"], data_dir)
     processed = data_dir / "processed"
-    # The runs built every report's fact history (flows.history); the database holds all of it.
+    # The runs built every report's fact history (flows.changes.history); the database holds all of it.
     for table, file_name in (("figure_history", "figure_history.parquet"), ("cell_history", "cell_history.parquet")):
         files = sorted(processed.glob(f"*/history/{file_name}"))
         assert files, file_name

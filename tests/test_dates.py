@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from extractors.dates import sections_to_dates
+from extractors.facts.dates import sections_to_dates
 from extractors.section_text import ExtractionContext
 from schemas import dates as dates_schema
 from tests.corpus_paths import MARKDOWN_DIR
@@ -183,7 +183,7 @@ def test_recurring_day_is_not_given_the_report_year():
 
 
 def test_cover_date_line_is_a_dates_row_with_section_cover():
-    from extractors.dates import cover_to_dates
+    from extractors.facts.dates import cover_to_dates
 
     rows = cover_to_dates("Updated November 5, 2024", CONTEXT)
     assert [(r["text"], r["start"], r["end"], r["granularity"], r["section_id"]) for r in rows] == [
@@ -215,8 +215,8 @@ def test_fiscal_year_range_with_both_prefixes():
 
 
 def test_the_pipeline_publishes_every_gold_must_date_including_the_cover(gold):
-    from flows.pipeline import extract_edition
-    from flows.raw_store import sha256_of
+    from flows.pipeline.extract import extract_edition
+    from flows.store.raw_store import sha256_of
     from tests.corpus_paths import SEED_PATH
 
     data = SEED_PATH.read_bytes()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from extractors.diff_match import (
+from extractors.diff.diff_match import (
     EditionData,
     caption_to_stem,
     figures_to_changes,
@@ -25,8 +25,8 @@ from extractors.diff_match import (
     word_diff_excerpt,
 )
 from flows.cli import cli
-from flows.diffs import diff_after_publish, diff_editions, diff_flow, publish_diff
-from flows.raw_store import file_sha256
+from flows.changes.diffs import diff_after_publish, diff_editions, diff_flow, publish_diff
+from flows.store.raw_store import file_sha256
 from schemas import changes as changes_schema
 from tests.corpus_paths import HTML_PATH, PDF_DIR, SEED_PATH
 

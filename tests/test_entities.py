@@ -10,13 +10,13 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from extractors.acronyms import sections_to_acronyms
-from extractors.entities import KEPT_LABELS, entities_to_counts, sections_to_entities
-from extractors.law_patterns import text_to_law_spans
-from extractors.nlp import doc_to_sentence_spans, load_pipeline, model_name_to_use, texts_to_docs
+from extractors.facts.acronyms import sections_to_acronyms
+from extractors.facts.entities import KEPT_LABELS, entities_to_counts, sections_to_entities
+from extractors.facts.law_patterns import text_to_law_spans
+from extractors.facts.nlp import doc_to_sentence_spans, load_pipeline, model_name_to_use, texts_to_docs
 from extractors.section_text import SectionText
 from extractors.sections import blocks_to_sections, content_sections
-from extractors.text_to_document import text_to_document
+from extractors.readers.text import text_to_document
 from schemas import entities as entities_schema
 from schemas import entity_counts as counts_schema
 from tests.corpus_paths import MARKDOWN_DIR, SEED_PATH
@@ -293,7 +293,7 @@ def test_usda_report_rows_found_wrong_by_reading(usda_rows):
 
 def test_later_html_edition_names_the_new_premier_a_person():
     # IF10199 v49 (2026): "hosting current premier Sanae Takaichi" and four "Takaichi" were ORG rows
-    from extractors.html_to_document import html_to_document
+    from extractors.readers.html import html_to_document
     from tests.corpus_paths import HTML_PATH
 
     document = html_to_document(HTML_PATH.read_text(encoding="utf-8"))

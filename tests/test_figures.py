@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from extractors.figures import sections_to_figures
+from extractors.facts.figures import sections_to_figures
 from extractors.section_text import ExtractionContext
 from schemas import figures as figures_schema
 from tests.corpus_paths import MARKDOWN_DIR, SEED_PATH
@@ -197,7 +197,7 @@ def test_corpus_documents_validate():
 
 def test_approximate_count_in_an_aside_is_a_count_with_its_qualifier():
     # IF10199 v49 (the HTML edition): "base U.S. troops—currently about 55,000 on active duty—"
-    from extractors.html_to_document import html_to_document
+    from extractors.readers.html import html_to_document
     from tests.corpus_paths import HTML_PATH
 
     doc = html_to_document(HTML_PATH.read_bytes())

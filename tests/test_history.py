@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from extractors.diff_match import EditionData
-from extractors.fact_identity import editions_to_figure_history
+from extractors.diff.diff_match import EditionData
+from extractors.facts.fact_identity import editions_to_figure_history
 from flows.cli import cli
-from flows.diffs import load_edition
-from flows.history import MANIFEST_NAME, history_dir, read_history, write_history
-from flows.history_view import history_to_chart, select_facts
-from flows.raw_store import file_sha256
+from flows.changes.diffs import load_edition
+from flows.changes.history import MANIFEST_NAME, history_dir, read_history, write_history
+from flows.browse.history_view import history_to_chart, select_facts
+from flows.store.raw_store import file_sha256
 from schemas import cell_history, figure_history
 from tests.corpus_paths import HTML_PATH, PDF_DIR, SEED_PATH
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flows import raw_store
+from flows.store import raw_store
 from flows.cli import cli
 from flows.errors import BadInputError, one_line
-from flows.run_flow import ingest_inputs, result_to_outcome
+from flows.pipeline.run_flow import ingest_inputs, result_to_outcome
 from flows.settings import Settings
-from flows.sources.folder import find_new_files
-from flows.workers import Job, extract_job, start_pool
+from flows.schedule.sources.folder import find_new_files
+from flows.pipeline.workers import Job, extract_job, start_pool
 from tests.corpus_paths import FIXTURES, PDF_DIR, SEED_PATH
 from tests.hostile_files import FLATE_BOMB, JUNK_KINDS, junk_files
 
@@ -171,7 +171,7 @@ def test_a_worker_failure_is_remembered_and_not_requeued_by_a_run_without_paths(
     settings = Settings(data_dir=tmp_path / "data")
     todo, _ = ingest([BAD / "scanned.pdf"], settings)  # passes the cheap checks: the parser finds no text
     (stored, name), = todo
-    from flows.run_flow import job_for
+    from flows.pipeline.run_flow import job_for
 
     result = extract_job(job_for(stored, name, settings, None))
     outcome = result_to_outcome(result, settings, 1.0)

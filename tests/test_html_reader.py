@@ -1,7 +1,7 @@
 """CRS HTML pages: identity from the '(IF10199)' line, sections from h2, run-in headings, image figures."""
 import pytest
 
-from extractors.html_to_document import NotCrsProductError, html_to_document
+from extractors.readers.html import NotCrsProductError, html_to_document
 from extractors.identity import hints_to_identity
 from extractors.sections import blocks_to_sections
 from tests.corpus_paths import HTML_PATH

@@ -11,7 +11,7 @@ from extractors.identity import (
     hints_to_identity,
     is_valid_report_id,
 )
-from extractors.text_to_document import decode_text, text_to_document
+from extractors.readers.text import decode_text, text_to_document
 from tests.corpus_paths import MARKDOWN_DIR, SEED_PATH
 
 

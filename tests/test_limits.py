@@ -1,9 +1,9 @@
 """Work per document is bounded: size, pages and time, each a one-line reason, never a crash."""
 import pytest
 
-from flows import raw_store
+from flows.store import raw_store
 from flows.errors import BadInputError
-from flows.workers import Job, extract_job
+from flows.pipeline.workers import Job, extract_job
 from tests.corpus_paths import PDF_DIR
 
 LONG_REPORT = PDF_DIR / "R48694.10.pdf"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from extractors.nlp import (
+from extractors.facts.nlp import (
     DEFAULT_MODEL, MODEL_ENV_VAR, UNUSED_COMPONENTS, doc_to_sentence_spans, load_pipeline,
     model_name_to_use, text_to_chunks, texts_to_docs,
 )

@@ -8,10 +8,10 @@ from datetime import datetime
 import pdfplumber
 import pytest
 
-from extractors.document import Block, ParsedDocument
-from extractors.markdown_reference import body_sentences, fold, markdown_header, matched_in_order
-from extractors.pdf_layout import words_to_lines
-from extractors.pdf_to_document import join_line_texts, pdf_to_document
+from extractors.model import Block, ParsedDocument
+from extractors.readers.markdown_reference import body_sentences, fold, markdown_header, matched_in_order
+from extractors.readers.pdf_layout import words_to_lines
+from extractors.readers.pdf import join_line_texts, pdf_to_document
 from tests.corpus_paths import MARKDOWN_DIR, PDF_DIR
 
 # PDF -> markdown rendering of the same edition (IF12155.pdf is version 7, its markdown version 8).
@@ -331,7 +331,7 @@ def test_table_notes_stay_notes_on_a_one_column_table_page():
 def test_pdf_disclaimer_becomes_one_flagged_disclaimer_section():
     import pdfplumber
 
-    from extractors.pdf_to_document import pdf_to_document
+    from extractors.readers.pdf import pdf_to_document
     from extractors.sections import blocks_to_sections
 
     with pdfplumber.open(PDF_DIR / "98-317.22.pdf") as pdf:

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from flows.cli import cli
 from flows.config import PollConfig
-from flows.poll import poll_once
-from flows.raw_store import stored_metadata, stored_originals
-from flows.sources.download import load_failed_downloads
+from flows.schedule.poll import poll_once
+from flows.store.raw_store import stored_metadata, stored_originals
+from flows.schedule.sources.download import load_failed_downloads
 from tests.fake_congress import API_KEY, FakeCongress, crs_path
 
 # A fixed instant in the past: the first API pass looks back far enough (lookback_days) to see it.

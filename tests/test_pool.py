@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.publish import edition_folders
+from flows.store.publish import edition_folders
 from schemas import DATASETS
 from tests.corpus_paths import PDF_DIR
 from tests.processes import CRSDATA, start_crsdata

@@ -9,11 +9,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from flows.pipeline import extract_edition
-from flows.publish import (
+from flows.pipeline.extract import extract_edition
+from flows.store.publish import (
     catalog_frame, edition_folders, publish_edition, read_manifest, repair_store, sort_editions, write_catalog_frame,
 )
-from flows.raw_store import sha256_of
+from flows.store.raw_store import sha256_of
 from tests.corpus_paths import MARKDOWN_DIR, PDF_DIR
 
 SOURCES = [

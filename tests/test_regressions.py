@@ -4,9 +4,9 @@ from pathlib import Path
 import pdfplumber
 
 from extractors.identity import filename_to_identity_hints
-from extractors.pdf_to_document import pdf_to_document
-from flows import raw_store
-from flows.workers import Job, extract_job
+from extractors.readers.pdf import pdf_to_document
+from flows.store import raw_store
+from flows.pipeline.workers import Job, extract_job
 
 REGRESSIONS = Path(__file__).parent / "fixtures" / "regressions"
 

@@ -1,7 +1,7 @@
 """Every dataset has a schema whose every column is described, and docs/datasets.md is current."""
 import pytest
 
-from flows.dataset_docs import DOCS_PATH, schemas_to_markdown
+from flows.store.dataset_docs import DOCS_PATH, schemas_to_markdown
 from schemas import DATASETS, dataset_module
 
 
@@ -16,4 +16,4 @@ def test_every_column_is_described_and_published_in_order(name):
 
 
 def test_dataset_docs_are_generated_from_the_schemas():
-    assert DOCS_PATH.read_text(encoding="utf-8") == schemas_to_markdown(), "run: python -m flows.dataset_docs"
+    assert DOCS_PATH.read_text(encoding="utf-8") == schemas_to_markdown(), "run: python -m flows.store.dataset_docs"

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from flows.config import ConfigError, PollConfig, load_config
-from flows.raw_store import object_path, stored_metadata, stored_originals
-from flows.sources import congress_api, crs, folder
-from flows.sources.download import Net, PoliteClient, load_failed_downloads, redact_url
+from flows.store.raw_store import object_path, stored_metadata, stored_originals
+from flows.schedule.sources import congress_api, crs, folder
+from flows.schedule.sources.download import Net, PoliteClient, load_failed_downloads, redact_url
 from tests.corpus_paths import FIXTURES, PDF_DIR
 from tests.fake_congress import API_KEY, FakeCongress, crs_path, fake  # noqa: F401  (fake: a fixture)
 
@@ -102,7 +102,7 @@ def test_a_report_found_nowhere_is_searched_again_only_after_a_day(server, tmp_p
     server.publish("IF10753", 6)
     second = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
     assert second.fetched == [] and server.requests == [] and "searched again daily" in second.checked[0]
-    from flows.raw_store import inbox_files
+    from flows.store.raw_store import inbox_files
     assert inbox_files(raw) == []   # the state file is not mistaken for a document
 
     state = json.loads((raw / crs.NOT_FOUND_STATE).read_text())
@@ -257,14 +257,14 @@ def test_folder_source_takes_each_content_once_and_leaves_files_in_place(tmp_pat
     first = folder.find_new_files([inbox], raw, max_bytes=10**8)
     assert [p.name for p in first.local_files] == ["IF10753.6.pdf"]   # the copy has the same content
 
-    from flows.raw_store import store_original
+    from flows.store.raw_store import store_original
     store_original(raw, first.local_files[0].read_bytes(), "IF10753.6.pdf", str(first.local_files[0]))
     (inbox / "IF10753.7.pdf").write_bytes((PDF_DIR / "IF10753.7.pdf").read_bytes())
     second = folder.find_new_files([inbox], raw, max_bytes=10**8)
     assert [p.name for p in second.local_files] == ["IF10753.7.pdf"]
     assert (inbox / "IF10753.6.pdf").exists() and (inbox / "copy-of-6.pdf").exists()
     # The hash cache lives under a dot name, so `crsdata run` never mistakes it for a document.
-    from flows.raw_store import inbox_files
+    from flows.store.raw_store import inbox_files
     assert inbox_files(raw) == []
 
 
@@ -304,13 +304,13 @@ def test_bad_config_files_are_one_line_errors(tmp_path, text, reason_part):
 
 
 def test_failed_download_log_is_a_dot_file(tmp_path):
-    from flows.poll import record_failures
-    from flows.sources import Failure
+    from flows.schedule.poll import record_failures
+    from flows.schedule.sources import Failure
 
     raw = tmp_path / "raw"
     record_failures(raw, [], [Failure("http://x/IF1.1.pdf", "server answered HTTP 500", "crs")])
     assert load_failed_downloads(raw)[0]["reason"] == "server answered HTTP 500"
-    from flows.raw_store import inbox_files
+    from flows.store.raw_store import inbox_files
     assert inbox_files(raw) == []
     record_failures(raw, load_failed_downloads(raw), [])
     assert load_failed_downloads(raw) == []

@@ -9,11 +9,11 @@ import pdfplumber
 import pytest
 from bs4 import BeautifulSoup
 
-from extractors.document import FigureRef, RawTable
-from extractors.html_tables import html_table_to_table
-from extractors.pdf_tables import merge_continued_tables, page_to_tables
-from extractors.table_cells import cell_text_to_number, tables_to_cells
-from extractors.text_tables import pipe_table_to_table, tsv_block_to_table
+from extractors.model import FigureRef, RawTable
+from extractors.readers.html_tables import html_table_to_table
+from extractors.readers.pdf_tables import merge_continued_tables, page_to_tables
+from extractors.tables.table_cells import cell_text_to_number, tables_to_cells
+from extractors.readers.text_tables import pipe_table_to_table, tsv_block_to_table
 from schemas import table_cells as table_cells_schema
 from schemas import tables as tables_schema
 from tests.corpus_paths import HTML_PATH, MARKDOWN_DIR, PDF_DIR, SEED_PATH
@@ -338,7 +338,7 @@ def test_header_ruled_into_several_levels_is_read_whole():
 
 
 def r48725_pdf_and_markdown_cells() -> tuple[list[dict], list[dict]]:
-    from extractors.text_to_document import text_to_document
+    from extractors.readers.text import text_to_document
     from tests.test_regressions import REGRESSIONS
 
     with pdfplumber.open(REGRESSIONS / "R48725.6-year-header-and-wrapped-spanning-labels.pdf") as pdf:
@@ -351,7 +351,7 @@ def r48725_pdf_and_markdown_cells() -> tuple[list[dict], list[dict]]:
 
 def test_a_bold_row_of_years_over_the_value_columns_is_the_header():
     # R48725 v6 page 4, Table 1: "Office 2018 2019 ... 2025" is the header, though every label is a number
-    from extractors.diff_match import text_to_comparable  # what a diff compares ("HR/CREO — R" = "HR/CREO—R")
+    from extractors.diff.diff_match import text_to_comparable  # what a diff compares ("HR/CREO — R" = "HR/CREO—R")
 
     pdf_cells, markdown_cells = r48725_pdf_and_markdown_cells()
     key = lambda cells: {(text_to_comparable(c["row"]), c["column"], c["value"]) for c in cells if c["caption"].startswith("Table 1.")}
@@ -366,7 +366,7 @@ def test_a_spanning_label_wrapped_over_lines_reads_like_the_web_rendering():
     columns = {c["column"] for c in pdf_cells if c["caption"].startswith("Table A-1.")}
     assert {"SSA Total Staff on Duty / SSA Data", "SSA Total Staff on Duty / OPM Data",
             "SSA Full-Time Permanent Staff on Duty / SSA Data", "State DDS / Total Work Years"} <= columns
-    from extractors.text_tables import pipe_table_to_table
+    from extractors.readers.text_tables import pipe_table_to_table
 
     lines = [
         "| Fiscal Year | SSA Total Staff on Duty | SSA Full-Time Permanent Staff on Duty | SSA Total Work Years | SSA and OIG FTEs | State DDS ",

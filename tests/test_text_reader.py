@@ -3,7 +3,7 @@ import re
 
 from extractors.authors import blocks_to_authors
 from extractors.sections import blocks_to_sections, content_sections
-from extractors.text_to_document import decode_text, text_to_document
+from extractors.readers.text import decode_text, text_to_document
 from tests.corpus_paths import MARKDOWN_DIR, SEED_PATH
 
 
@@ -94,7 +94,7 @@ def test_web_markdown_figure_boxes_and_wrapped_captions():
 def test_interactive_chart_javascript_is_not_content():
     # R48725 v6 (first 400 lines of its web rendering): Figure 1 is a Highcharts chart whose
     # JavaScript came through the HTML-to-markdown conversion; its "||" once made 13 tables.
-    from extractors.text_to_document import text_to_document
+    from extractors.readers.text import text_to_document
     from tests.test_regressions import REGRESSIONS
 
     doc = text_to_document((REGRESSIONS / "R48725v6-figure1-script-and-table1.md").read_text(encoding="utf-8"))
@@ -110,7 +110,7 @@ def test_lettered_table_notes_stay_with_their_table():
     # R48694 v10 Table 5 in the web rendering: "Notes:" then a plain paragraph, then notes "a." to
     # "n."; the PDF prints them all under the table, so they are notes here too, not section text
     from extractors.sections import blocks_to_sections, content_sections
-    from extractors.text_to_document import text_to_document
+    from extractors.readers.text import text_to_document
     from tests.corpus_paths import MARKDOWN_DIR
 
     doc = text_to_document((MARKDOWN_DIR / "R48694v10-federal-research-and-development-r-d-funding-fy2.md").read_text(encoding="utf-8"))

@@ -7,11 +7,11 @@ import pandas as pd
 import pdfplumber
 import pytest
 
-from extractors.countries import name_to_country, text_to_countries
-from extractors.document import RawTable
-from extractors.pdf_tables import merge_continued_tables, page_to_tables
-from extractors.table_cells import tables_to_cells
-from extractors.trade_flows import cells_to_trade_flows
+from extractors.facts.countries import name_to_country, text_to_countries
+from extractors.model import RawTable
+from extractors.readers.pdf_tables import merge_continued_tables, page_to_tables
+from extractors.tables.table_cells import tables_to_cells
+from extractors.tables.trade_flows import cells_to_trade_flows
 from schemas import trade_flows as trade_flows_schema
 from tests.corpus_paths import PDF_DIR
 from tests.test_tables import seed_figure_table
@@ -98,7 +98,7 @@ def test_schema_rejects_unknown_partner_and_bad_flow():
 
 def test_seed_through_the_text_reader_gives_the_same_rows(gold):
     """The reader strips the block, losing the header's leading tab: the table must not shift."""
-    from extractors.text_to_document import text_to_document
+    from extractors.readers.text import text_to_document
     from tests.corpus_paths import SEED_PATH
 
     doc = text_to_document(SEED_PATH.read_text(encoding="utf-8"))

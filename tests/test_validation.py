@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from flows.errors import ValidationFailedError
-from flows.pipeline import extract_edition, validate_datasets
-from flows.publish import catalog_frame, publish_edition
-from flows.raw_store import sha256_of
+from flows.pipeline.extract import extract_edition, validate_datasets
+from flows.store.publish import catalog_frame, publish_edition
+from flows.store.raw_store import sha256_of
 from schemas import EXTRACTED_DATASETS
 from schemas.rejected_rows import rows_rejected
 from tests.corpus_paths import CORPUS

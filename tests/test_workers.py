@@ -1,7 +1,7 @@
 """Output does not depend on the number of worker processes."""
 from pathlib import Path
 
-from flows.run_flow import run
+from flows.pipeline.run_flow import run
 from flows.settings import Settings
 from tests.corpus_paths import HTML_PATH, PDF_DIR
 

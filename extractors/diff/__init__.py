@@ -1,0 +1,1 @@
+"""Matching the records of two editions of one report."""

@@ -1,0 +1,1 @@
+"""Facts found in section text: spaCy sentences and entities, acronyms, dates, figures."""

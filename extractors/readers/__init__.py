@@ -1,0 +1,1 @@
+"""One reader per format: bytes of a PDF, HTML page or text/markdown file in, a ParsedDocument out."""

@@ -1,0 +1,1 @@
+"""Table stage: raw tables to typed cells, cells to trade flows."""

@@ -1,0 +1,1 @@
+"""Browsing and downloading: the SQLite database for Datasette and the static site."""

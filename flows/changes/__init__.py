@@ -1,0 +1,1 @@
+"""What changed: diffs between neighbouring editions and each fact's history."""

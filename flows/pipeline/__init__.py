@@ -1,0 +1,1 @@
+"""One run: ingest inputs, extract each document in worker processes under Prefect, publish."""

@@ -1,0 +1,1 @@
+"""Keeping the archive current: sources, one poll over them, a served schedule."""

@@ -1,4 +1,5 @@
-"""`crsdata.toml`: which sources to poll and how politely, in one dataclass that checks itself.
+"""`crsdata.toml`: which sources to poll and how politely; the file's shape checked by pydantic models
+(unknown keys forbidden, strict types), the values by one dataclass that checks itself.
 
 Relative paths in the file are relative to the file's folder. Command-line flags override or extend
 what the file says (see `PollConfig.with_overrides`). Unknown keys are errors: a misspelt setting
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows.errors import CrsdataError
 
@@ -135,44 +138,95 @@ class PollConfig:
         return replace(self, **changes) if changes else self
 
 
-def toml_to_kwargs(document: dict, subject: str, base: Path) -> dict:
+class FileTable(BaseModel):
+    """One table of the file: unknown keys and values of the wrong type are refused, not coerced."""
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CrsdataTable(FileTable):
+    data_dir: str | None = None
+    workers: int | None = None
+
+
+class FolderTable(FileTable):
+    inboxes: list[str] | None = None
+
+
+class CrsTable(FileTable):
+    watch: list[str] | None = None
+    base_url: str | None = None
+    max_first_version: int | None = None
+    backfill: bool | None = None
+
+
+class CongressApiTable(FileTable):
+    enabled: bool | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    lookback_days: float | None = None
+    report_ids: list[str] | None = None
+    page_size: int | None = None
+    max_list_walks: int | None = None
+
+
+class SourcesTable(FileTable):
+    folder: FolderTable = FolderTable()
+    crs: CrsTable = CrsTable()
+    congress_api: CongressApiTable = CongressApiTable()
+
+
+class DownloadsTable(FileTable):
+    min_interval_seconds: float | None = None
+    timeout_seconds: float | None = None
+    retry_delay_seconds: list[float] | None = None
+    max_bytes: int | None = None
+
+
+class ScheduleTable(FileTable):
+    cron: str | None = None
+
+
+class ConfigFile(FileTable):
+    crsdata: CrsdataTable = CrsdataTable()
+    sources: SourcesTable = SourcesTable()
+    downloads: DownloadsTable = DownloadsTable()
+    schedule: ScheduleTable = ScheduleTable()
+
+
+EXPECTED_TYPES = {"int_type": "int", "bool_type": "bool", "float_type": "a number", "string_type": "a string",
+                  "list_type": "a list", "model_type": "a table", "dict_type": "a table"}
+
+
+def validation_error_to_reason(error: ValidationError) -> str:
+    """pydantic's first complaint as one line in the file's own words ([table] key: reason)."""
+    first = error.errors()[0]
+    location = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    table, key = ".".join(location[:-1]), location[-1]
+    if first["type"] == "extra_forbidden":
+        if table == "sources":
+            return f"[sources.{key}]: unknown source (known: folder, crs, congress_api)"
+        if not table:
+            return f"unknown table [{key}] (known: {', '.join(ConfigFile.model_fields)})"
+        return f"[{table}] {key}: unknown setting (known: {', '.join(LAYOUT[table])})"
+    expected = EXPECTED_TYPES.get(first["type"])
+    reason = f"expected {expected}, got {first['input']!r}" if expected else first["msg"]
+    return f"{f'[{table}] ' if table else ''}{key}: {reason}"
+
+
+def file_to_kwargs(parsed: ConfigFile, base: Path) -> dict:
+    """PollConfig keyword arguments for what the file sets; relative paths against the file's folder."""
     kwargs: dict = {}
-    known_tables = {"crsdata", "sources", "downloads", "schedule"}
-    for table in document:
-        if table not in known_tables:
-            raise ConfigError(subject, f"unknown table [{table}] (known: {', '.join(sorted(known_tables))})")
     for table_name, keys in LAYOUT.items():
-        table = document
+        table = parsed
         for part in table_name.split("."):
-            table = table.get(part, {}) if isinstance(table, dict) else {}
-        if not isinstance(table, dict):
-            raise ConfigError(subject, f"[{table_name}] must be a table")
-        for key, value in table.items():
-            if table_name == "sources" or key not in keys:
-                raise ConfigError(subject, f"[{table_name}] {key}: unknown setting (known: {', '.join(keys)})")
-            kwargs[keys[key]] = value
-    for source in document.get("sources", {}):
-        if f"sources.{source}" not in LAYOUT:
-            raise ConfigError(subject, f"[sources.{source}]: unknown source (known: folder, crs, congress_api)")
+            table = getattr(table, part)
+        for key, value in table.model_dump(exclude_none=True).items():
+            kwargs[keys[key]] = tuple(value) if isinstance(value, list) else value
     if "data_dir" in kwargs:
         kwargs["data_dir"] = base / kwargs["data_dir"]
     if "inboxes" in kwargs:
         kwargs["inboxes"] = tuple(base / p for p in kwargs["inboxes"])
     return kwargs
-
-
-def check_types(kwargs: dict, subject: str) -> None:
-    expected = {f.name: f.type for f in fields(PollConfig)}
-    for name, value in kwargs.items():
-        kind = expected[name]
-        if "tuple" in kind and not isinstance(value, (list, tuple)):
-            raise ConfigError(subject, f"{name}: expected a list, got {type(value).__name__}")
-        if kind in ("int", "bool") and type(value).__name__ != kind:
-            raise ConfigError(subject, f"{name}: expected {kind}, got {value!r}")
-        if kind == "float" and not isinstance(value, (int, float)):
-            raise ConfigError(subject, f"{name}: expected a number, got {value!r}")
-        if kind == "str" and not isinstance(value, str):
-            raise ConfigError(subject, f"{name}: expected a string, got {value!r}")
 
 
 def load_config(path: Path | None) -> PollConfig:
@@ -187,8 +241,11 @@ def load_config(path: Path | None) -> PollConfig:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(subject, f"not valid TOML ({exc})") from None
-    kwargs = toml_to_kwargs(document, subject, path.resolve().parent)
-    check_types(kwargs, subject)
+    try:
+        parsed = ConfigFile.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(subject, validation_error_to_reason(exc)) from None
+    kwargs = file_to_kwargs(parsed, path.resolve().parent)
     try:
         return PollConfig(**kwargs, source_file=path.resolve())
     except (TypeError, ValueError) as exc:

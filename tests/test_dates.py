@@ -7,18 +7,19 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from extractors.facts.dates import sections_to_dates
+from extractors.facts.dates import cover_to_dates, sections_to_dates
 from extractors.section_text import ExtractionContext
 from schemas import dates as dates_schema
 from tests.corpus_paths import MARKDOWN_DIR
-from tests.seed_sections import SEED_CONTEXT, corpus_markdown_to_sections, lines_to_section, seed_sections
+from tests.seed_sections import SEED_CONTEXT, corpus_markdown_to_sections, lines_to_section, seed_cover_date_text, seed_sections
 
 CONTEXT = ExtractionContext(report_date=date(2024, 11, 5))
 
 
 @pytest.fixture(scope="module")
 def seed_rows() -> list[dict]:
-    return sections_to_dates(seed_sections(), SEED_CONTEXT)
+    # as the pipeline does it: the cover's date line, then the section text
+    return cover_to_dates(seed_cover_date_text(), SEED_CONTEXT) + sections_to_dates(seed_sections(), SEED_CONTEXT)
 
 
 def dates_in(text: str) -> list[dict]:
@@ -60,10 +61,10 @@ def test_explicit_dates_are_not_inferred(seed_rows):
 
 
 def test_seed_rows_have_provenance(seed_rows):
-    sections = {s.section_id: s for s in seed_sections()}
+    sections = {s.section_id: s.text for s in seed_sections()} | {"cover": seed_cover_date_text()}
+    assert any(row["section_id"] == "cover" for row in seed_rows)
     for row in seed_rows:
-        section = sections[row["section_id"]]
-        assert section.text[row["char_start"]:row["char_end"]] == row["text"]
+        assert sections[row["section_id"]][row["char_start"]:row["char_end"]] == row["text"]
         assert row["text"] in row["sentence"]
         assert row["method"].startswith("rule:")
 
@@ -93,7 +94,7 @@ def test_schema_rejects_unknown_granularity(seed_rows):
 
 
 def test_deterministic(seed_rows):
-    again = sections_to_dates(seed_sections(), SEED_CONTEXT)
+    again = cover_to_dates(seed_cover_date_text(), SEED_CONTEXT) + sections_to_dates(seed_sections(), SEED_CONTEXT)
     assert again == seed_rows
 
 

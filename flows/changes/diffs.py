@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +18,7 @@ import pandas as pd
 from extractors.diff.diff_match import EditionData, editions_to_changes, frame_to_records, word_diff_excerpt
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
-from flows.store.publish import catalog_frame, check_path_part, read_manifest
+from flows.store.publish import catalog_frame, check_path_part, new_staging_folder, read_manifest, sort_editions
 from flows.store.raw_store import file_sha256
 from schemas import DATASETS
 from schemas import changes as changes_schema
@@ -50,14 +49,13 @@ class DiffResult:
 # ---------------------------------------------------------------- loading editions
 
 def report_editions(processed_dir: Path, report_id: str) -> pd.DataFrame:
-    """The report's published editions, oldest first: by date, then version, then edition key."""
+    """The report's published editions, oldest first, in the store's one edition order."""
     report_id = check_path_part(report_id.upper(), "report id")
     catalog = catalog_frame(processed_dir) if processed_dir.exists() else pd.DataFrame(columns=["report_id"])
-    mine = catalog[catalog["report_id"] == report_id].copy()
+    mine = catalog[catalog["report_id"] == report_id]
     if mine.empty:
         raise NotFoundError(report_id, "no published edition; run 'crsdata run' on it first")
-    mine["_version"] = mine["version"].fillna(0).astype(int)
-    return mine.sort_values(["date", "_version", "edition"], kind="stable").reset_index(drop=True)
+    return sort_editions(mine)
 
 
 def pick_editions(editions: pd.DataFrame, report_id: str, from_edition: str | None, to_edition: str | None) -> tuple[str, str]:
@@ -293,7 +291,7 @@ def publish_diff(processed_dir: Path, result: DiffResult) -> Path:
     if final.exists():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{final.name}-", dir=final.parent))
+    staging = new_staging_folder(processed_dir, f"{result.report_id}-diff")  # cleaned up by repair_store if we die
     try:
         frame = result.changes
         frame.to_csv(staging / "changes.csv", index=False)

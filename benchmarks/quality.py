@@ -17,7 +17,7 @@ Scores (found / expected, summed over documents for the totals):
   found among the PDF edition's figures (value or value_high) and day-level dates;
 - agree: figure rows whose value is the number their own text prints (money, percent, count);
 - diff noise: figure, table-cell and date change rows of a diff between the PDF and the markdown
-  editions of the same report (flows.changes.diffs.load_edition + extractors.diff.diff_match.editions_to_changes).
+  editions of the same report (flows.changes.diffs.load_edition + extractors.diff.editions_to_changes.editions_to_changes).
 
 Documents are split into a tuning set and a held-out set (HELD_OUT): rules are tuned on the tuning
 set only; the held-out totals say how the rules do on reports nobody looked at.
@@ -37,7 +37,8 @@ from pathlib import Path
 import pandas as pd
 
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
-from extractors.diff.diff_match import editions_to_changes, figure_value_phrase
+from extractors.diff.editions_to_changes import editions_to_changes
+from extractors.diff.figure_changes import figure_value_phrase
 from extractors.identity import filename_to_identity_hints, normalize_report_id
 from extractors.readers.markdown_reference import body_sentences, fold, markdown_body, markdown_header, table_pairs
 from flows.changes.diffs import load_edition

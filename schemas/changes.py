@@ -3,7 +3,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.diff.diff_match import CHANGE_DATASETS, CHANGE_KINDS
+from extractors.diff.comparable_text import CHANGE_DATASETS, CHANGE_KINDS
 
 
 class Schema(pa.DataFrameModel):

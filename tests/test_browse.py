@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from markupsafe import escape
 
-from extractors.diff.diff_match import frame_to_records
+from extractors.diff.comparable_text import frame_to_records
 from flows.store import raw_store
 from flows.cli import cli
 from flows.browse.database import schema_module

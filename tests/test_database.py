@@ -19,7 +19,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from extractors.diff.diff_match import frame_to_records
+from extractors.diff.comparable_text import frame_to_records
 from flows.store.archive_parquet import CONTENTS_KEY
 from flows.cli import cli
 from schemas import DATASETS, dataset_module

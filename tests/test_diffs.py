@@ -13,17 +13,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from extractors.diff.diff_match import (
-    EditionData,
-    caption_to_stem,
-    figures_to_changes,
-    match_sections,
-    section_text_changes,
-    tables_to_changes,
-    text_to_comparable,
-    text_to_sentences,
-    word_diff_excerpt,
-)
+from extractors.diff.editions import EditionData
+from extractors.diff.table_changes import caption_to_stem, tables_to_changes
+from extractors.diff.figure_changes import figures_to_changes
+from extractors.diff.section_changes import match_sections, section_text_changes
+from extractors.diff.comparable_text import text_to_comparable, text_to_sentences, word_diff_excerpt
 from flows.cli import cli
 from flows.changes.diffs import diff_after_publish, diff_editions, diff_flow, publish_diff
 from flows.store.raw_store import file_sha256

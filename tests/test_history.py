@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from extractors.diff.diff_match import EditionData
+from extractors.diff.editions import EditionData
 from extractors.facts.fact_identity import editions_to_figure_history
 from flows.cli import cli
 from flows.changes.diffs import load_edition

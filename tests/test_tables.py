@@ -351,7 +351,7 @@ def r48725_pdf_and_markdown_cells() -> tuple[list[dict], list[dict]]:
 
 def test_a_bold_row_of_years_over_the_value_columns_is_the_header():
     # R48725 v6 page 4, Table 1: "Office 2018 2019 ... 2025" is the header, though every label is a number
-    from extractors.diff.diff_match import text_to_comparable  # what a diff compares ("HR/CREO — R" = "HR/CREO—R")
+    from extractors.diff.comparable_text import text_to_comparable  # what a diff compares ("HR/CREO — R" = "HR/CREO—R")
 
     pdf_cells, markdown_cells = r48725_pdf_and_markdown_cells()
     key = lambda cells: {(text_to_comparable(c["row"]), c["column"], c["value"]) for c in cells if c["caption"].startswith("Table 1.")}

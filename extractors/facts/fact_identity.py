@@ -3,7 +3,7 @@
 Pure functions, no I/O: a report's editions (oldest first, as ``EditionData``) in, one history record
 per fact per edition out (the columns of ``schemas/figure_history.py`` and ``schemas/cell_history.py``).
 
-Consecutive editions are chained with exactly the matching the diff uses (``extractors.diff.diff_match``):
+Consecutive editions are chained with exactly the matching the diff uses (``extractors.diff``):
 figures by what they measure (unit, kind, subject, section, sentence), then a figure left over is
 looked up in the other edition's sentences; table cells on (caption without number and year, row,
 column). So a figure the diff calls "changed" is one fact with a new value, and one it calls "no
@@ -27,25 +27,11 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from extractors.diff.diff_match import (
-    NEW_FIGURE_RE,
-    EditionData,
-    FigureLookup,
-    caption_year_moves,
-    caption_years,
-    cell_value_key,
-    cells_by_key,
-    clean,
-    figure_change_field,
-    figure_label,
-    figure_value_phrase,
-    match_figure_rows,
-    match_sections,
-    match_tables,
-    table_label,
-    text_to_comparable,
-    with_full_sentences,
-)
+from extractors.diff.comparable_text import NEW_FIGURE_RE, clean, text_to_comparable
+from extractors.diff.editions import EditionData
+from extractors.diff.figure_changes import FigureLookup, figure_change_field, figure_label, figure_value_phrase, match_figure_rows, with_full_sentences
+from extractors.diff.table_changes import caption_year_moves, caption_years, cell_value_key, cells_by_key, match_tables, table_label
+from extractors.diff.section_changes import match_sections
 from extractors.facts.figures import QUALIFIERS
 
 STATUSES = ("new", "same", "changed", "dropped")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import sqlite_utils
 
-from extractors.diff.diff_match import frame_to_records
+from extractors.diff.comparable_text import frame_to_records
 from flows.errors import CrsdataError
 from flows.store.locking import exclusive_lock
 from flows.store.publish import CATALOG_COLUMNS, catalog_frame, check_path_part, published_manifests

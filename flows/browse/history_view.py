@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from extractors.diff.diff_match import frame_to_records
+from extractors.diff.comparable_text import frame_to_records
 from extractors.facts.fact_identity import STATUSES
 from flows.errors import CrsdataError
 from flows.changes.history import History, history_name

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from extractors.diff.diff_match import EditionData, editions_to_changes, frame_to_records, word_diff_excerpt
+from extractors.diff.editions import EditionData
+from extractors.diff.editions_to_changes import editions_to_changes
+from extractors.diff.comparable_text import frame_to_records, word_diff_excerpt
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
 from flows.store.publish import catalog_frame, check_path_part, new_staging_folder, read_manifest, sort_editions

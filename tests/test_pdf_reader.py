@@ -11,7 +11,8 @@ import pytest
 from extractors.model import Block, ParsedDocument
 from extractors.readers.markdown_reference import body_sentences, fold, markdown_header, matched_in_order
 from extractors.readers.pdf_layout import words_to_lines
-from extractors.readers.pdf import join_line_texts, pdf_to_document
+from extractors.readers.pdf_body import join_line_texts
+from extractors.readers.pdf import pdf_to_document
 from tests.corpus_paths import MARKDOWN_DIR, PDF_DIR
 
 # PDF -> markdown rendering of the same edition (IF12155.pdf is version 7, its markdown version 8).

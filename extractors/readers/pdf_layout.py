@@ -260,3 +260,8 @@ def lines_to_reading_order(lines: list[Line], page_width: float, columns: bool =
         band.append(ln)
     flush()
     return ordered
+
+
+def font_family(fontname: str) -> str:
+    name = fontname.split("+", 1)[-1]
+    return re.split(r"[-,]", name)[0].replace("PSMT", "").replace("PS", "")

@@ -32,7 +32,7 @@ HEAD_LABELS = {
     ), "ORG"),
 }
 # Words after a name that say it is an organisation ("the Komeito party").
-ORG_CUE_RE = re.compile(r"^\s+(?:party|company|corporation|coalition|union|agency|group)\b")
+ORG_CUE_RE = re.compile(r"\s+(?:party|company|corporation|coalition|union|agency|group)\b")
 ORG_CUE_WORD_RE = re.compile(r"\s+(?:party|company|corporation|coalition|union|agency|group)$")
 # Capitalised common nouns the model tags alone ("the Administration", "the Agencies").
 GENERIC_WORDS = {
@@ -210,7 +210,7 @@ def span_to_mentions(index: int, text: str, start: int, end: int, label: str, me
     if cue and label in ("ORG", "GPE", "NORP"):
         end = start + cue.start()   # "the Komeito party" -> "Komeito"
         surface = text[start:end]
-    if label in ("ORG", "GPE", "NORP") and (cue or ORG_CUE_RE.match(text[end:])):
+    if label in ("ORG", "GPE", "NORP") and (cue or ORG_CUE_RE.match(text, end)):
         label, weight = "ORG", 3
     entry = canonical_entry(surface)
     if entry:
@@ -253,18 +253,25 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# Matched in place (pos/endpos), never on slices: slicing the text at every mention made a
+# one-line 10 MB markdown file quadratic (it ran out of memory before it published).
+HYPHENATED_TAIL_RE = re.compile(r"-[a-z]+\b")
+STATE_HEAD_RE = re.compile(r"\b(?:Kingdom|Republic|Commonwealth|Emirates|Federation|Sultanate|Principality)$")
+OF_NAME_TAIL_RE = re.compile(r" of (?:the )?[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?\b")
+
+
 def extend_hyphenated_name(text: str, end: int) -> int:
     """The model stops at the hyphen of Korean given names: "Yoon Suk[-yeol]"."""
-    match = re.match(r"-[a-z]+\b", text[end:])
-    return end + match.end() if match else end
+    match = HYPHENATED_TAIL_RE.match(text, end)
+    return match.end() if match else end
 
 
 def extend_of_name(text: str, end: int) -> int:
     """The model stops before "of": "Hashemite Kingdom[ of Jordan]"."""
-    if not re.search(r"\b(?:Kingdom|Republic|Commonwealth|Emirates|Federation|Sultanate|Principality)$", text[:end]):
+    if not STATE_HEAD_RE.search(text, max(0, end - 40), end):
         return end
-    match = re.match(r" of (?:the )?[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)?\b", text[end:])
-    return end + match.end() if match else end
+    match = OF_NAME_TAIL_RE.match(text, end)
+    return match.end() if match else end
 
 
 def is_whole_quoted_title(text: str, start: int, end: int) -> bool:

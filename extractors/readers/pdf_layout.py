@@ -15,17 +15,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-# A horizontal gap wider than this (points) separates two lines on one row: word spacing in CRS
-# body text is 2-4 pt even in justified lines, the In Focus gutter is ~15-20 pt.
-LINE_GAP = 9.0
-# Superscripts (footnote markers, ordinal "th") are set at most ~75% of the body size and raised.
-SUPERSCRIPT_RATIO = 0.8
-# Words whose sizes differ by less than this (points) are set in one type size: they share a row
-# only when their own bands overlap, whatever larger type on the row (a heading in the other
-# column) has widened the row's band.
-SAME_SIZE = 1.0
-# ... when they make a line: this many characters at least (a footnote marker is not one)
-SAME_SIZE_LINE_CHARS = 8
+from extractors.readers.pdf_settings import PDF_SETTINGS
+
 # a bullet or list number set at a tab stop before its item text ("•", "1.", "a.", "(2)")
 LIST_MARKER = re.compile(r"^(?:[•\u2022\uf0b7\uf0a7▪◦–-]|\(?(?:\d{1,2}|[a-z])[.)])$")
 _DIGITS = re.compile(r"^\d{1,3}(?:,\d{1,3})*$")
@@ -85,8 +76,8 @@ def row_band_for(row: dict, word: dict) -> tuple[float, float]:
     there are any (IF13131 page 2: a 12.5 pt heading in the right column once widened a 10 pt row
     of the left column until the next 10 pt line joined it, interleaving the two lines word by
     word), else the row's band (a superscript joins the body line it is raised on)."""
-    same = [w for w in row["words"] if abs(w["size"] - word["size"]) < SAME_SIZE]
-    if sum(len(w["text"]) for w in same) < SAME_SIZE_LINE_CHARS:
+    same = [w for w in row["words"] if abs(w["size"] - word["size"]) < PDF_SETTINGS.same_size]
+    if sum(len(w["text"]) for w in same) < PDF_SETTINGS.same_size_line_chars:
         # a footnote marker ("35") is no line of its own size: a subscript ("CO2", R48906) of
         # the same small size still joins the body line
         return row["top"], row["bottom"]
@@ -117,7 +108,7 @@ def words_to_rows(words: list[dict]) -> list[list[dict]]:
     return [sorted(r["words"], key=lambda w: w["x0"]) for r in rows]
 
 
-def row_to_line_words(row: list[dict], gap: float = LINE_GAP) -> list[list[dict]]:
+def row_to_line_words(row: list[dict], gap: float = PDF_SETTINGS.line_gap) -> list[list[dict]]:
     """Split one row at wide horizontal gaps (column gutter, side-by-side names)."""
     parts: list[list[dict]] = [[row[0]]]
     for prev, w in zip(row, row[1:]):
@@ -139,14 +130,14 @@ def _dominant(words: list[dict], key: str):
 def line_words_to_line(words: list[dict], page: int) -> Line:
     """Build a Line: drop superscript footnote markers into ``refs``, glue ordinal suffixes."""
     body_size = max(w["size"] for w in words)
-    body_words = [w for w in words if w["size"] > body_size * SUPERSCRIPT_RATIO] or words
+    body_words = [w for w in words if w["size"] > body_size * PDF_SETTINGS.superscript_ratio] or words
     body_bottom = max(w["bottom"] for w in body_words)
     lead_marker = None
     refs: list[str] = []
     texts: list[str] = []
     kept: list[dict] = []
     for i, w in enumerate(words):
-        small = w["size"] <= body_size * SUPERSCRIPT_RATIO and w["bottom"] < body_bottom - 1.0
+        small = w["size"] <= body_size * PDF_SETTINGS.superscript_ratio and w["bottom"] < body_bottom - 1.0
         if small and _DIGITS.match(w["text"]):
             if not kept:
                 lead_marker = w["text"]

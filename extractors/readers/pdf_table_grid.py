@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from extractors.readers.pdf_table_lines import CELL_LINE_FACTOR, Line, MAX_PROSE_WORDS, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps
+from extractors.readers.pdf_table_lines import Line, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps
+from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 # ---------------------------------------------------------------- grid building
@@ -38,7 +39,7 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
         span_row = [""] * len(columns)
         # only a line set at the cell's line spacing can continue a label; a wider gap starts a
         # level ("Statutory Marginal Income Tax Rates, 1991" over "Joint Returns", RL34498)
-        wrapped = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
+        wrapped = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
         previous = line
         for x0, x1, text in line_to_phrases(line):
             covered = phrase_to_columns(x0, x1, columns)
@@ -114,7 +115,7 @@ def body_lines_to_rows(
         filled = {i for i, c in enumerate(cells) if c}
         starts_row = bool(cells[0]) and any(cells[1:]) and filled >= row_filled
         ruled_off = previous is not None and any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
-        close = previous is not None and line.top - previous.top < CELL_LINE_FACTOR * max(line.size, previous.size)
+        close = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
         # a second paragraph in a value cell ("(2) Department of ...") has no row label of its own
         unlabelled = (
             previous is not None and bool(rows) and not cells[0] and bool(rows[-1][0])
@@ -139,14 +140,14 @@ def rows_are_prose(rows: list[list[str]]) -> bool:
     cells = [c for r in rows for c in r if c]
     if not cells:
         return True
-    long_cells = sum(len(c.split()) > MAX_PROSE_WORDS for c in cells)
+    long_cells = sum(len(c.split()) > PDF_SETTINGS.max_prose_words for c in cells)
     return long_cells * 2 >= len(cells)
 
 
 def rows_are_labelled(rows: list[list[str]]) -> bool:
     """Every row has a short label in the stub and text beside it: a table of long descriptions
     (IN12680 Table 1 continued on page 2), not a box of paragraphs."""
-    return bool(rows) and all(r[0] and len(r[0].split()) <= MAX_PROSE_WORDS and any(r[1:]) for r in rows)
+    return bool(rows) and all(r[0] and len(r[0].split()) <= PDF_SETTINGS.max_prose_words and any(r[1:]) for r in rows)
 
 
 def strip_empty_columns(rows: list[list[str]]) -> list[list[str]]:

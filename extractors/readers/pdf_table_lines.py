@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors.readers.pdf_settings import PDF_SETTINGS
+
 
 BBox = tuple[float, float, float, float]
 
@@ -19,13 +21,6 @@ UNITS_LINE_RE = re.compile(
 )
 # footer lines of Insights and Legal Sidebars, printed higher than the report footer band
 PAGE_FURNITURE_RE = re.compile(r"^(?:Congressional Research Service(?: \d+)?|https?://crsreports\.congress\.gov\S*|[A-Z]{1,3}\d{4,5}(?: \u00b7 VERSION \d+ \u00b7 \w+)?|\d{1,3})$")
-MARGIN = 60.0            # running header / footer band: rules there are page furniture
-LINE_TOLERANCE = 3.0     # words whose tops differ by less than this share a line
-PHRASE_GAP = 5.0         # a wider gap between words on a line separates phrases
-CELL_LINE_FACTOR = 1.35  # lines closer than this x font size belong to one cell
-MAX_PROSE_WORDS = 12     # a cell longer than this is prose
-PARAGRAPH_WORDS = 40     # a cell longer than this is a paragraph
-MAX_SOURCE_GAP = 14.0    # a wider gap ends the source/notes block
 
 
 @dataclass
@@ -77,7 +72,7 @@ def words_to_lines(words: list[dict]) -> list[Line]:
     """Group words into lines by their tops; mixed fonts on one line can differ by ~2 pt."""
     lines: list[Line] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        if lines and abs(word["top"] - lines[-1].top) < LINE_TOLERANCE:
+        if lines and abs(word["top"] - lines[-1].top) < PDF_SETTINGS.line_tolerance:
             lines[-1].words.append(word)
             lines[-1].bottom = max(lines[-1].bottom, word["bottom"])
         else:
@@ -94,7 +89,7 @@ def page_to_rule_rows(page) -> list[RuleRow]:
         (r["top"], r["x0"], r["x1"])
         for r in list(page.rects) + list(page.lines)
         if (r["bottom"] - r["top"]) <= 2.0 and (r["x1"] - r["x0"]) > 3.0
-        and MARGIN < r["top"] < page.height - MARGIN
+        and PDF_SETTINGS.margin < r["top"] < page.height - PDF_SETTINGS.margin
     ]
     rows: list[RuleRow] = []
     for top, x0, x1 in sorted(pieces):
@@ -120,7 +115,7 @@ def line_to_word_runs(line: Line) -> list[list[dict]]:
     """Runs of words separated by ordinary spaces."""
     phrases: list[list[dict]] = []
     for word in line.words:
-        if phrases and word["x0"] - phrases[-1][-1]["x1"] < PHRASE_GAP:
+        if phrases and word["x0"] - phrases[-1][-1]["x1"] < PDF_SETTINGS.phrase_gap:
             phrases[-1].append(word)
         else:
             phrases.append([word])
@@ -191,7 +186,7 @@ def source_block(lines: list[Line], start: int) -> tuple[str | None, str | None,
         if label:
             current = source if label[1].lower().startswith("source") else notes
             current.append(line.text[label.end():].strip())
-        elif current is not None and line.top - bottom < MAX_SOURCE_GAP and not is_table_caption(line) and not is_figure_caption(line):
+        elif current is not None and line.top - bottom < PDF_SETTINGS.max_source_gap and not is_table_caption(line) and not is_figure_caption(line):
             current.append(line.text)
         else:
             break

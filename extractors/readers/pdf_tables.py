@@ -14,8 +14,9 @@ cells are short: a boxed prose sidebar (IF11175 page 1) has long prose cells and
 from __future__ import annotations
 
 from extractors.model import RawTable
-from extractors.readers.pdf_table_lines import BBox, CELL_LINE_FACTOR, CONTINUED_RE, Line, MARGIN, PAGE_FURNITURE_RE, PARAGRAPH_WORDS, RuleRow, SOURCE_START_RE, TOC_LEADER_RE, UNITS_LINE_RE, caption_block, is_figure_caption, is_table_caption, is_toc_entry, line_to_phrases, lines_in_column, page_to_rule_rows, source_block, words_to_lines
+from extractors.readers.pdf_table_lines import BBox, CONTINUED_RE, Line, PAGE_FURNITURE_RE, RuleRow, SOURCE_START_RE, TOC_LEADER_RE, UNITS_LINE_RE, caption_block, is_figure_caption, is_table_caption, is_toc_entry, line_to_phrases, lines_in_column, page_to_rule_rows, source_block, words_to_lines
 from extractors.readers.pdf_table_grid import phrase_to_columns, region_to_grid, rows_are_labelled, rows_are_prose, rule_rows_to_columns, strip_empty_columns
+from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 # ---------------------------------------------------------------- page -> regions
@@ -115,7 +116,7 @@ def is_lead_in_label(lines: list[Line], index: int) -> bool:
         if index + offset >= len(lines):
             return False
         line = lines[index + offset]
-        if offset and line.top - lines[index + offset - 1].top >= CELL_LINE_FACTOR * line.size:
+        if offset and line.top - lines[index + offset - 1].top >= PDF_SETTINGS.cell_line_factor * line.size:
             return False
         if line.text.endswith(":"):
             return True
@@ -165,7 +166,7 @@ def continued_region(
     lines: list[Line], rule_rows: list[RuleRow], page_number: int, page_height: float
 ) -> tuple[BBox, RawTable] | None:
     """A caption-less table at the top of the page (a table continued from the page before)."""
-    body_lines = [l for l in lines if MARGIN < l.top < page_height - MARGIN]
+    body_lines = [l for l in lines if PDF_SETTINGS.margin < l.top < page_height - PDF_SETTINGS.margin]
     if not body_lines:
         return None
     first_caption = next((l.top for l in body_lines if is_table_caption(l) or is_figure_caption(l)), page_height)
@@ -185,7 +186,7 @@ def continued_region(
     if grid is None:
         return None
     rows, header_rows = grid
-    long_rows = sum(any(len(c.split()) > PARAGRAPH_WORDS for c in r) for r in rows)
+    long_rows = sum(any(len(c.split()) > PDF_SETTINGS.paragraph_words for c in r) for r in rows)
     if rows_are_prose(rows) or (long_rows >= 2 and not rows_are_labelled(rows[header_rows:])):
         return None  # a box of paragraphs (a cover-page summary) that happens to hold a table
     source = notes = None
@@ -239,7 +240,7 @@ def words_to_page_lines(words: list[dict], page_width: float, page_height: float
     """Lines of the page body, column by column on a two-column page (left column first), so a
     caption in one column is not glued to the text beside it. The running header and footer
     ("Congressional Research Service 9") are left out: they are never table rows."""
-    words = [w for w in words if MARGIN < w["top"] and w["bottom"] < page_height - MARGIN + 15]
+    words = [w for w in words if PDF_SETTINGS.margin < w["top"] and w["bottom"] < page_height - PDF_SETTINGS.margin + 15]
     footer = [l for l in words_to_lines(words) if l.top > page_height * 0.85 and PAGE_FURNITURE_RE.match(l.text)]
     furniture = {id(w) for l in footer for w in l.words}
     words = [w for w in words if id(w) not in furniture]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from extractors.patterns import MONTHS
 
 # CRS product numbers: IF10199, R48694, RL34498, RS22331, IN12614, LSB11418, 98-317, 98-317A.
 REPORT_NUMBER = r"(?:[A-Z]{1,3}\d{3,6}|\d{2}-\d{3,4}[A-Z]?)"
@@ -28,7 +29,6 @@ PRODUCT_TYPES = {
     "RT": "Testimony",
     "TE": "Testimony",
 }
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 US_DATE_RE = re.compile(rf"\b(?P<month>{MONTHS})\s+(?P<day>\d{{1,2}}),\s*(?P<year>\d{{4}})\b")
 
 

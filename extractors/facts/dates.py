@@ -14,6 +14,7 @@ from datetime import date
 import dateparser
 
 from extractors.section_text import ExtractionContext, SectionText
+from extractors.patterns import MONTHS
 
 GRANULARITIES = (
     "day",
@@ -31,9 +32,6 @@ GRANULARITIES = (
 
 FIRST_YEAR, LAST_YEAR = 1789, 2100  # the Constitution's first Congress .. a sane horizon
 
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
 # Abbreviations only with their period, so "Mar" in a name or "Jun" in a word never match.
 MONTH_ABBREVIATIONS = r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
 ANY_MONTH = rf"(?:{MONTHS}|{MONTH_ABBREVIATIONS})"

@@ -8,9 +8,10 @@ from bs4 import BeautifulSoup, Tag
 
 from extractors.model import FigureRef, RawTable
 from extractors.readers.text_tables import clean_cell_text, is_numeric_cell
+from extractors.patterns import CAPTION_LABEL, SOURCE_LABEL
 
-CAPTION_RE = re.compile(r"^(?:Figure|Table)\s+[A-Z]?-?\d+\.\s")
-SOURCE_RE = re.compile(r"^(?:Sources?|Notes?)\s*:\s*", re.I)
+CAPTION_RE = re.compile(rf"^{CAPTION_LABEL}\s")
+SOURCE_RE = re.compile(rf"^{SOURCE_LABEL}\s*:\s*", re.I)
 UNITS_LINE_RE = re.compile(r"^\(?(?:in\s+)?(?:millions|billions|thousands|trillions|current|constant|U\.S\. \$|\$|percent)", re.I)
 
 

@@ -5,16 +5,17 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.model import RawTable
-from extractors.identity import FOOTER_IDENTITY_RE, MONTHS, us_date_to_iso
+from extractors.identity import FOOTER_IDENTITY_RE, us_date_to_iso
 from extractors.readers.pdf_layout import Line, font_family, lines_to_reading_order, words_to_lines
 from extractors.readers.pdf_tables import merge_continued_tables, page_to_tables
+from extractors.patterns import CAPTION_LABEL, MONTHS, SOURCE_LABEL
 
 
 # A cover-page line that is only a report number ("R48694", "98-317") is identity, not content.
 REPORT_NUMBER_LINE_RE = re.compile(r"^(?:[A-Z]{1,3}\d{4,5}|\d{2,3}-\d{3,4})$")
 DATE_LINE_RE = re.compile(rf"^(?:Updated\s+)?((?:{MONTHS})\s+\d{{1,2}},\s+\d{{4}})$")
-CAPTION_RE = re.compile(r"^(Figure|Table)\s+[A-Z]?-?\d+\.\s")
-SOURCE_RE = re.compile(r"^(Sources?|Notes?)\s*:")
+CAPTION_RE = re.compile(rf"^{CAPTION_LABEL}\s")
+SOURCE_RE = re.compile(rf"^({SOURCE_LABEL})\s*:")
 TOC_LEADER_RE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
 TERMINAL_RE = re.compile(r"[.!?:;][\"”’')\]]*$")
 BULLET_RE = re.compile(r"^(?:[•\u2022\uf0b7\uf0a7▪◦–-]|\(?(?:\d{1,2}|[a-z])[.)])\s")

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.readers.pdf_settings import PDF_SETTINGS
+from extractors.patterns import SOURCE_LABEL
 
 
 BBox = tuple[float, float, float, float]
@@ -12,7 +13,7 @@ BBox = tuple[float, float, float, float]
 TABLE_CAPTION_RE = re.compile(r"^Table\s+(?:[A-Z]-?)?\d+\.$")
 FIGURE_CAPTION_RE = re.compile(r"^Figure\s+(?:[A-Z]-?)?\d+\.$")
 CONTINUED_RE = re.compile(r"\(\s*continued\s*\)\s*$", re.I)
-SOURCE_START_RE = re.compile(r"^(Sources?|Notes?)\s*:", re.I)
+SOURCE_START_RE = re.compile(rf"^({SOURCE_LABEL})\s*:", re.I)
 TOC_LEADER_RE = re.compile(r"\.{4,}")
 YEAR_LABEL_RE = re.compile(r"^(?:FY|CY)?(?:19|20)\d\d$")
 UNITS_LINE_RE = re.compile(

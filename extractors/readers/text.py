@@ -12,6 +12,7 @@ import re
 
 from extractors.model import Block, FigureRef, Footnote, ParsedDocument, RawTable
 from extractors.identity import us_date_to_iso
+from extractors.patterns import CAPTION_LABEL, SOURCE_LABEL
 
 HEADER_FIELD_RE = re.compile(r"^\*\*(?P<key>[^*:]+):\*\*\s*(?P<value>.*)$")
 OVERVIEW_ROW_RE = re.compile(r"^\|\s*\*\*(?P<key>[^*:]+):\*\*\s*\|\s*(?P<value>.*?)\s*\|?\s*$")
@@ -23,8 +24,10 @@ RUN_IN_HEADING_RE = re.compile(r"^\*\*(?P<heading>[^*]{2,80}?)\.\*\*\s+(?P<rest>
 AUTHOR_LINE_RE = re.compile(
     r"^\*\*(?P<name>[^*,]+?)(?:,\s*(?P<coord>Coordinator))?\*\*\s*,\s*(?P<role>[^*]+?)\s*$"
 )
-CAPTION_RE = re.compile(r"^(?:\|\s*)?(?:\*\*)?(?P<caption>(?:Figure|Table)\s+[A-Z]?-?\d+\.\s.*?)(?:\*\*)?\s*$")
-SOURCE_RE = re.compile(r"^(?:\|\s*)?\*\*(?P<key>Sources?|Notes?):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>Sources?|Notes?):\s+(?P<text2>.*)$", re.S)
+CAPTION_RE = re.compile(rf"^(?:\|\s*)?(?:\*\*)?(?P<caption>{CAPTION_LABEL}\s.*?)(?:\*\*)?\s*$")
+SOURCE_RE = re.compile(
+    rf"^(?:\|\s*)?\*\*(?P<key>{SOURCE_LABEL}):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>{SOURCE_LABEL}):\s+(?P<text2>.*)$", re.S
+)
 FOOTNOTE_ROW_RE = re.compile(r"^\|\s*(?P<number>\d+)\.\s*\|\s*(?P<text>.*?)\s*$")
 LETTERED_NOTE_RE = re.compile(r"^[a-z]\.\s+\S")
 SCRIPT_START_RE = re.compile(r"^\$\(\s*function\s*\(")

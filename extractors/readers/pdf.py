@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from extractors.model import Block, Footnote, ParsedDocument
 from extractors.readers.pdf_layout import Line, font_family
-from extractors.readers.pdf_pages import PageLines, REPORT_NUMBER_LINE_RE, drop_table_lines, first_page_title_lines, pages_to_hints, pdf_to_pages, text_to_iso_date
+from extractors.readers.pdf_pages import PageLines, REPORT_NUMBER_LINE_RE, page_without_table_lines, first_page_title_lines, pages_to_hints, pdf_to_pages, text_to_iso_date
 from extractors.readers.pdf_body import body_style, footnote_lines_to_footnotes, is_noise, is_toc_continuation, is_toc_page, join_line_texts, lines_to_vocabulary, split_footnote_lines
 from extractors.readers.pdf_paragraphs import BlockBuilder, OutBlock, continue_broken_paragraphs
 from extractors.readers.pdf_authors import has_role, author_lines_to_authors, in_focus_author
@@ -47,8 +47,8 @@ def pages_to_content(pages: list[PageLines], hints: dict[str, str], body_size: f
     in_toc = False
     for page in pages:
         body, notes = split_footnote_lines(page, body_size, bool(content.footnotes))
-        footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)],
-                                    content.footnotes, vocabulary)
+        content.footnotes = footnote_lines_to_footnotes([ln for ln in notes if not is_noise(ln, page, body_size, title)],
+                                                        content.footnotes, vocabulary)
         body = [ln for ln in body if not is_noise(ln, page, body_size, title)]
         if page.number == 1:
             # banner, title and date lines are identity, not content; a report's page 1 is its cover
@@ -128,8 +128,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     pages, tables = pdf_to_pages(pdf, max_pages)
     hints = pages_to_hints(pages)
     body_size, body_family = body_style(pages)
-    for page in pages:
-        drop_table_lines(page, body_size, body_family)
+    pages = [page_without_table_lines(page, body_size, body_family) for page in pages]
     vocabulary = lines_to_vocabulary([ln for page in pages for ln in page.lines])
     content = pages_to_content(pages, hints, body_size, body_family, vocabulary)
 

@@ -70,14 +70,17 @@ def split_footnote_lines(page: PageLines, body_size: float, continuing: bool) ->
     return body + furniture, notes
 
 
-def footnote_lines_to_footnotes(lines: list[Line], notes: list[Footnote], vocabulary: frozenset[str]) -> None:
-    """Append to ``notes``: a line with a leading raised number opens a footnote, others continue."""
+def footnote_lines_to_footnotes(lines: list[Line], notes: list[Footnote], vocabulary: frozenset[str]) -> list[Footnote]:
+    """``notes`` followed by these lines' footnotes: a line with a leading raised number opens a
+    footnote, others continue the last one (which may be one of ``notes``, from the page before)."""
+    out = list(notes)
     for ln in lines:
         if ln.lead_marker:
-            notes.append(Footnote(ln.lead_marker, ln.text, ln.page))
-        elif notes:
-            last = notes[-1]
-            notes[-1] = Footnote(last.number, join_line_texts(last.text, ln.text, vocabulary), last.page)
+            out.append(Footnote(ln.lead_marker, ln.text, ln.page))
+        elif out:
+            last = out[-1]
+            out[-1] = Footnote(last.number, join_line_texts(last.text, ln.text, vocabulary), last.page)
+    return out
 
 
 def is_toc_page(lines: list[Line], body_size: float) -> bool:

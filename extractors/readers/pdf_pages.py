@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors.model import RawTable
 from extractors.identity import FOOTER_IDENTITY_RE, us_date_to_iso
@@ -63,27 +63,27 @@ def _inside(ln: Line, bbox: tuple[float, float, float, float]) -> bool:
     return x0 <= cx <= x1 and top <= cy <= bottom
 
 
-def drop_table_lines(page: PageLines, body_size: float, body_family: str) -> None:
-    """Remove table cell lines inside the regions pdf_tables parsed.
+def page_without_table_lines(page: PageLines, body_size: float, body_family: str) -> PageLines:
+    """The page without the table cell lines inside the regions pdf_tables parsed.
 
     Only lines not set in the body typeface (or a point size near it) go, and never a caption or
     Source/Notes text: CRS tables are set in a sans face, and a region that is drawn too large
     (a whole summary page) must not swallow the prose in it.
     """
     if not page.data_boxes:
-        return
+        return page
     # Source / Notes text printed inside the region belongs to the note, not to the cells
     notes_top = []
     for box in page.data_boxes:
         starts = [ln.top for ln in page.lines if _inside(ln, box) and SOURCE_RE.match(ln.text)]
         notes_top.append(min(starts) if starts else float("inf"))
-    page.lines = [
+    return replace(page, lines=[
         ln for ln in page.lines
         if not any(_inside(ln, b) and ln.top < t for b, t in zip(page.data_boxes, notes_top))
         or (page.footnote_top is not None and ln.top > page.footnote_top)   # footnotes under a table
         or (abs(ln.size - body_size) <= 1.01 and font_family(ln.fontname) == body_family)
         or CAPTION_RE.match(ln.text)
-    ]
+    ])
 
 
 def pdf_to_pages(pdf, max_pages: int) -> tuple[list[PageLines], list[RawTable]]:

@@ -4,7 +4,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from extractors.facts.fact_identity import STATUSES
-from extractors.facts.figures import KINDS, QUALIFIERS, UNITS
+from extractors.facts.figure_vocabulary import KINDS, QUALIFIERS, UNITS
 from extractors.identity import REPORT_ID_RE
 
 EDITION_PATTERN = r"^\d{4}-\d{2}-\d{2}(\.v\d+)?(\.[0-9a-f]{8})?$"

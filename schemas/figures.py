@@ -5,7 +5,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.facts.figures import KINDS, PERS, QUALIFIERS, UNITS
+from extractors.facts.figure_vocabulary import KINDS, PERS, QUALIFIERS, UNITS
 
 
 class Schema(pa.DataFrameModel):

@@ -32,7 +32,7 @@ from extractors.diff.editions import EditionData
 from extractors.diff.figure_changes import FigureLookup, figure_change_field, figure_label, figure_value_phrase, match_figure_rows, with_full_sentences
 from extractors.diff.table_changes import caption_year_moves, caption_years, cell_value_key, cells_by_key, match_tables, table_label
 from extractors.diff.section_changes import match_sections
-from extractors.facts.figures import QUALIFIERS
+from extractors.facts.figure_vocabulary import QUALIFIERS
 
 STATUSES = ("new", "same", "changed", "dropped")
 FIGURE_FIELDS = ("text", "value", "value_high", "unit", "qualifier", "kind", "year", "subject", "sentence")

@@ -52,6 +52,15 @@ def object_path(raw_dir: Path, sha: str) -> Path:
     return raw_dir / OBJECTS / sha[:2] / sha
 
 
+def read_state_file(path: Path, default):
+    """A state file's JSON, or ``default`` when it is missing or damaged: a damaged state file
+    only costs work done again (a retry, a re-hash), never a run."""
+    try:
+        return json.loads(path.read_text()) if path.exists() else default
+    except ValueError:
+        return default
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -171,11 +180,7 @@ def inbox_files(raw_dir: Path) -> list[Path]:
 
 def load_failed_documents(raw_dir: Path) -> dict[str, dict]:
     """sha256 -> the record of that document's last failure (see failure_record)."""
-    path = raw_dir / FAILED_DOCUMENTS
-    try:
-        return json.loads(path.read_text()) if path.exists() else {}
-    except ValueError:
-        return {}  # a damaged state file only costs a retry of the documents it named
+    return read_state_file(raw_dir / FAILED_DOCUMENTS, {})
 
 
 def failure_record(sha: str, name: str, reason: str, conditions: dict) -> dict:

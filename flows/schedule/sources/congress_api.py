@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from extractors.identity import is_valid_report_id
 from flows.store import raw_store
-from flows.store.raw_store import OBJECTS
+from flows.store.raw_store import OBJECTS, read_state_file
 from flows.schedule.sources import Failure, Found
 from flows.schedule.sources.download import DownloadError, Net, fetch_and_store, register_secret
 
@@ -135,11 +135,7 @@ def state_after_pass(state: dict, window: Window, settled: bool, seen: dict[str,
 
 
 def load_state(raw_dir: Path) -> dict:
-    path = raw_dir / STATE
-    try:
-        return json.loads(path.read_text()) if path.exists() else {}
-    except ValueError:
-        return {}
+    return read_state_file(raw_dir / STATE, {})
 
 
 def save_state(raw_dir: Path, state: dict) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flows.store import raw_store
 from flows.config import watch_ids_to_checked
-from flows.store.raw_store import OBJECTS
+from flows.store.raw_store import OBJECTS, read_state_file
 from flows.schedule.sources import Failure, Found, report_type
 from flows.schedule.sources.download import DownloadError, Net, fetch_and_store
 
@@ -76,11 +76,7 @@ def fetch_version(net: Net, raw_dir: Path, base_url: str, report_id: str, versio
 
 
 def load_not_found(raw_dir: Path) -> dict[str, str]:
-    path = raw_dir / NOT_FOUND_STATE
-    try:
-        return json.loads(path.read_text()) if path.exists() else {}
-    except ValueError:
-        return {}
+    return read_state_file(raw_dir / NOT_FOUND_STATE, {})
 
 
 def check_report(net: Net, raw_dir: Path, base_url: str, report_id: str, held: set[int],

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flows.store import raw_store
+from flows.store.raw_store import read_state_file
 from flows.errors import CrsdataError
 
 USER_AGENT = "crsdata/0.1 (+https://github.com/crsdata; scheduled CRS report poller)"
@@ -228,11 +229,7 @@ def failed_downloads_path(raw_dir: Path) -> Path:
 
 
 def load_failed_downloads(raw_dir: Path) -> list[dict]:
-    path = failed_downloads_path(raw_dir)
-    try:
-        return json.loads(path.read_text()) if path.exists() else []
-    except ValueError:
-        return []  # a damaged log only costs a retry we would have made anyway
+    return read_state_file(failed_downloads_path(raw_dir), [])
 
 
 def save_failed_downloads(raw_dir: Path, entries: list[dict]) -> None:

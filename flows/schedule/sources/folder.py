@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from flows.store import raw_store
+from flows.store.raw_store import read_state_file
 from flows.errors import BadInputError
 from flows.schedule.sources import Failure, Found
 
@@ -25,11 +26,7 @@ def inbox_files(inbox: Path) -> list[Path]:
 
 
 def load_hash_cache(raw_dir: Path) -> dict:
-    path = raw_dir / HASH_CACHE
-    try:
-        return json.loads(path.read_text()) if path.exists() else {}
-    except ValueError:
-        return {}
+    return read_state_file(raw_dir / HASH_CACHE, {})
 
 
 def cached_sha256(path: Path, cache: dict) -> str:

@@ -34,11 +34,6 @@ def seed_cover_date_text() -> str | None:
     return hints_to_cover_date_text(text_to_document(SEED_PATH.read_text(encoding="utf-8")).hints)
 
 
-def corpus_markdown_to_sections(markdown: str) -> list[SectionText]:
-    """A third-party corpus markdown rendering, read as `crsdata run` reads it."""
-    return markdown_to_sections(markdown)
-
-
 def lines_to_section(section_id: str, heading: str, lines: list[str]) -> SectionText:
     """One section of the given paragraphs, with spaCy's sentence spans (for short rule tests)."""
     from extractors.facts.nlp import doc_to_sentence_spans, load_pipeline, texts_to_docs

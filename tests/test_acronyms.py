@@ -1,27 +1,19 @@
 """Acronym definitions against the gold file and the variants CRS writes, on real corpus text."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import pytest
 
 from extractors.facts.acronyms import sections_to_acronyms, text_to_definitions
-from extractors.facts.nlp import doc_to_sentence_spans, load_pipeline, texts_to_docs
 from extractors.section_text import SectionText
 from schemas.acronyms import COLUMNS, Schema
 from tests.corpus_paths import MARKDOWN_DIR
-from tests.seed_sections import corpus_markdown_to_sections, seed_sections
-
-
-def with_nlp_sentences(sections: list[SectionText]) -> list[SectionText]:
-    docs = texts_to_docs(load_pipeline(), [s.text for s in sections])
-    return [replace(s, sentences=doc_to_sentence_spans(d)) for s, d in zip(sections, docs)]
+from tests.seed_sections import markdown_to_sections, seed_sections
 
 
 @pytest.fixture(scope="module")
 def seed_rows():
-    return sections_to_acronyms(with_nlp_sentences(seed_sections()))
+    return sections_to_acronyms(seed_sections())  # spaCy's sentences, as the pipeline gives them
 
 
 def pairs(rows):
@@ -90,7 +82,7 @@ def test_corpus_reports_definitions_are_initials_of_their_long_forms():
     """USMCA/NAFTA in IF11175 and DOJ/FTC/APA in LSB11418, read from the real markdown."""
     found = {}
     for name in ("IF11175v11-u-s-mexico-trade-relations.md", "LSB11418v1-recent-developments-in-hart-scott-rodino-merger-.md"):
-        sections = corpus_markdown_to_sections((MARKDOWN_DIR / name).read_text(encoding="utf-8"))
+        sections = markdown_to_sections((MARKDOWN_DIR / name).read_text(encoding="utf-8"))
         found.update({r["short"]: r["long"] for r in sections_to_acronyms(sections)})
     assert found["USMCA"] == "U.S.-Mexico-Canada Agreement"
     assert found["NAFTA"] == "North American Free Trade Agreement"

@@ -11,7 +11,7 @@ from extractors.facts.dates import cover_to_dates, sections_to_dates
 from extractors.section_text import ExtractionContext
 from schemas import dates as dates_schema
 from tests.corpus_paths import MARKDOWN_DIR
-from tests.seed_sections import SEED_CONTEXT, corpus_markdown_to_sections, lines_to_section, seed_cover_date_text, seed_sections
+from tests.seed_sections import SEED_CONTEXT, markdown_to_sections, lines_to_section, seed_cover_date_text, seed_sections
 
 CONTEXT = ExtractionContext(report_date=date(2024, 11, 5))
 
@@ -152,7 +152,7 @@ def test_bare_month_needs_a_preposition():
 # Regressions from reading the output on the corpus markdown renderings.
 def corpus_rows(name_part: str) -> list[dict]:
     path = next(MARKDOWN_DIR.glob(f"*{name_part}*.md"))
-    return sections_to_dates(corpus_markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
+    return sections_to_dates(markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
 
 
 def test_mexico_trade_dates():

@@ -10,7 +10,7 @@ from extractors.facts.figures import sections_to_figures
 from extractors.section_text import ExtractionContext
 from schemas import figures as figures_schema
 from tests.corpus_paths import MARKDOWN_DIR, SEED_PATH
-from tests.seed_sections import SEED_CONTEXT, corpus_markdown_to_sections, lines_to_section, seed_sections
+from tests.seed_sections import SEED_CONTEXT, markdown_to_sections, lines_to_section, seed_sections
 
 CONTEXT = ExtractionContext(report_date=date(2024, 11, 5))
 
@@ -190,7 +190,7 @@ def test_subject_keeps_abbreviations():
 
 def test_corpus_documents_validate():
     for path in sorted(MARKDOWN_DIR.glob("IF*.md")):
-        rows = sections_to_figures(corpus_markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
+        rows = sections_to_figures(markdown_to_sections(path.read_text(encoding="utf-8")), CONTEXT)
         assert rows, path.name
         figures_schema.Schema.validate(pd.DataFrame(rows, columns=figures_schema.COLUMNS))
 

@@ -10,7 +10,7 @@ from extractors.facts.nlp import (
     model_name_to_use, text_to_chunks, texts_to_docs,
 )
 from tests.corpus_paths import MARKDOWN_DIR
-from tests.seed_sections import corpus_markdown_to_sections, seed_sections
+from tests.seed_sections import markdown_to_sections, seed_sections
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def nlp():
 
 
 def corpus_text(name: str) -> str:
-    return "\n\n".join(s.text for s in corpus_markdown_to_sections((MARKDOWN_DIR / name).read_text(encoding="utf-8")))
+    return "\n\n".join(s.text for s in markdown_to_sections((MARKDOWN_DIR / name).read_text(encoding="utf-8")))
 
 
 def test_model_name_precedence_argument_over_env_over_default(monkeypatch):

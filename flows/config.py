@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -19,24 +20,6 @@ from flows.errors import CrsdataError
 DEFAULT_CRS_BASE_URL = "https://www.congress.gov"
 DEFAULT_API_BASE_URL = "https://api.congress.gov"
 DEFAULT_CRON = "0 6 * * *"
-
-# toml table -> {toml key: PollConfig field}
-LAYOUT = {
-    "crsdata": {"data_dir": "data_dir", "workers": "workers"},
-    "sources.folder": {"inboxes": "inboxes"},
-    "sources.crs": {"watch": "watch", "base_url": "crs_base_url", "max_first_version": "max_first_version", "backfill": "backfill"},
-    "sources.congress_api": {
-        "enabled": "congress_api", "base_url": "api_base_url", "api_key_env": "api_key_env",
-        "lookback_days": "api_lookback_days", "report_ids": "api_report_ids", "page_size": "api_page_size",
-        "max_list_walks": "api_max_list_walks",
-    },
-    "downloads": {
-        "min_interval_seconds": "min_interval_seconds", "timeout_seconds": "timeout_seconds",
-        "retry_delay_seconds": "retry_delay_seconds", "max_bytes": "max_bytes",
-    },
-    "schedule": {"cron": "cron"},
-}
-
 
 class ConfigError(CrsdataError):
     """The configuration file or a flag is not usable."""
@@ -139,8 +122,10 @@ class PollConfig:
 
 
 class FileTable(BaseModel):
-    """One table of the file: unknown keys and values of the wrong type are refused, not coerced."""
+    """One table of the file: unknown keys and values of the wrong type are refused, not coerced.
+    A key is the PollConfig field of the same name unless `renamed` says otherwise."""
     model_config = ConfigDict(extra="forbid", strict=True)
+    renamed: ClassVar[dict[str, str]] = {}
 
 
 class CrsdataTable(FileTable):
@@ -153,6 +138,7 @@ class FolderTable(FileTable):
 
 
 class CrsTable(FileTable):
+    renamed: ClassVar[dict[str, str]] = {"base_url": "crs_base_url"}
     watch: list[str] | None = None
     base_url: str | None = None
     max_first_version: int | None = None
@@ -160,6 +146,10 @@ class CrsTable(FileTable):
 
 
 class CongressApiTable(FileTable):
+    renamed: ClassVar[dict[str, str]] = {
+        "enabled": "congress_api", "base_url": "api_base_url", "lookback_days": "api_lookback_days",
+        "report_ids": "api_report_ids", "page_size": "api_page_size", "max_list_walks": "api_max_list_walks",
+    }
     enabled: bool | None = None
     base_url: str | None = None
     api_key_env: str | None = None
@@ -207,7 +197,10 @@ def validation_error_to_reason(error: ValidationError) -> str:
             return f"[sources.{key}]: unknown source (known: folder, crs, congress_api)"
         if not table:
             return f"unknown table [{key}] (known: {', '.join(ConfigFile.model_fields)})"
-        return f"[{table}] {key}: unknown setting (known: {', '.join(LAYOUT[table])})"
+        model = ConfigFile
+        for part in table.split("."):
+            model = model.model_fields[part].annotation
+        return f"[{table}] {key}: unknown setting (known: {', '.join(model.model_fields)})"
     expected = EXPECTED_TYPES.get(first["type"])
     reason = f"expected {expected}, got {first['input']!r}" if expected else first["msg"]
     return f"{f'[{table}] ' if table else ''}{key}: {reason}"
@@ -216,12 +209,11 @@ def validation_error_to_reason(error: ValidationError) -> str:
 def file_to_kwargs(parsed: ConfigFile, base: Path) -> dict:
     """PollConfig keyword arguments for what the file sets; relative paths against the file's folder."""
     kwargs: dict = {}
-    for table_name, keys in LAYOUT.items():
-        table = parsed
-        for part in table_name.split("."):
-            table = getattr(table, part)
+    tables = (parsed.crsdata, parsed.sources.folder, parsed.sources.crs, parsed.sources.congress_api,
+              parsed.downloads, parsed.schedule)
+    for table in tables:
         for key, value in table.model_dump(exclude_none=True).items():
-            kwargs[keys[key]] = tuple(value) if isinstance(value, list) else value
+            kwargs[table.renamed.get(key, key)] = tuple(value) if isinstance(value, list) else value
     if "data_dir" in kwargs:
         kwargs["data_dir"] = base / kwargs["data_dir"]
     if "inboxes" in kwargs:

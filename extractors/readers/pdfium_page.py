@@ -1,0 +1,378 @@
+"""PDF pages read by pypdfium2 that look like pdfplumber's pages to the PDF reader.
+
+pdfplumber (pdfminer) interprets every content stream in Python; on CRS reports ``extract_words``
+was ~75% of a run. PDFium does the same in C. This module asks PDFium for each character (text,
+box, size, font) and for the painted paths, and turns them into the dicts pdfplumber would give,
+in pdfplumber's coordinates (origin at the top left of the MediaBox, ``top`` downwards). Words
+are then grouped by pdfplumber's own ``WordExtractor`` and tables found by its own
+``TableFinder``, so the rules that decide what a word or a text-strategy table is do not fork.
+
+What differs from pdfminer, and how it is undone:
+- PDFium adds characters of its own (a space where it sees a gap, line breaks) and skips text
+  objects that print only a space: see ``textpage_to_chars``.
+- A hyphen PDFium takes for a line-end hyphenation comes back as U+0002: it is the "-" printed.
+- The "loose" box has pdfminer's bottom (baseline + font descent) but PDFium's own top (the
+  font's ascent); pdfminer's top is bottom + font size, so that is what ``top`` is here.
+- Font names: PDFium gives the BaseFont without the subset tag ("Arial-BoldMT", not
+  "ABCDEF+Arial-BoldMT"); every rule on font names drops the tag anyway (``font_family``).
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import io
+from dataclasses import dataclass
+from functools import cached_property
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+from pdfplumber.table import TableFinder, TableSettings
+from pdfplumber.utils import crop_to_bbox, extract_words
+
+
+# A PDFium hyphen at a line end (FPDFText_IsHyphen) reads U+0002; the page prints "-".
+PDFIUM_HYPHEN = "\x02"
+FONT_NAME_BUFFER = 256
+# the 2x3 matrix of "no transformation"
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+class PdfiumUnsupported(ValueError):
+    """A PDF this adapter does not read like pdfplumber would (a rotated page): read it with pdfplumber."""
+
+
+# ---------------------------------------------------------------------------------------------
+# characters
+
+
+@dataclass
+class CharReader:
+    """ctypes out-parameters reused for every character of a page (allocating them per call
+    costs more than the calls)."""
+
+    box: pdfium_c.FS_RECTF
+    matrix: pdfium_c.FS_MATRIX
+    name: ctypes.Array
+    flags: ctypes.c_int
+
+    @classmethod
+    def new(cls) -> "CharReader":
+        return cls(pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX(), ctypes.create_string_buffer(FONT_NAME_BUFFER),
+                   ctypes.c_int())
+
+
+@dataclass
+class TextObjects:
+    """The page's text objects in content order: ``order`` by object address, and the order
+    numbers and x of the blank ones (objects that print only spaces)."""
+
+    order: dict[int, int]
+    blank_orders: list[int]
+    blank_x: list[float]
+
+    def blank_between(self, after: int, before: int) -> float | None:
+        """The x of the first blank object after order ``after`` and before order ``before``."""
+        i = bisect.bisect_right(self.blank_orders, after)
+        return self.blank_x[i] if i < len(self.blank_orders) and self.blank_orders[i] < before else None
+
+
+def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_number: int, doctop: float) -> list[dict]:
+    """Every character PDFium reads on the page, as pdfplumber's char dicts, in content order.
+
+    PDFium's own characters (``FPDFText_IsGenerated``: a space where it sees a gap, "\\r\\n" at a
+    line end) are left out: pdfminer reports only what the page prints. PDFium skips a text
+    object that prints only a space (its box has no width), which Word writes between a word and
+    the next run ("SSA" | " " | "Total"); pdfminer reports that space, and a space splits words,
+    so it is put back here."""
+    raw = textpage.raw
+    reader = CharReader.new()
+    chars: list[dict] = []
+    font_names: dict[bytes, str] = {}
+    last = -1
+    for index in range(pdfium_c.FPDFText_CountChars(raw)):
+        if pdfium_c.FPDFText_IsGenerated(raw, index):
+            continue
+        order = objects.order.get(text_object_address(raw, index), last)
+        if order > last + 1 and chars and not chars[-1]["text"].isspace():
+            x = objects.blank_between(last, order)
+            if x is not None:
+                chars.append(blank_space(chars[-1], x))
+        last = max(last, order)
+        code = pdfium_c.FPDFText_GetUnicode(raw, index)
+        char = index_to_char(raw, index, "-" if code == 2 else chr(code), reader, font_names, page_top)
+        char["page_number"] = page_number
+        char["doctop"] = doctop + char["top"]
+        chars.append(char)
+    return chars
+
+
+def blank_space(before: dict, x: float) -> dict:
+    """The space a blank text object prints after ``before``: on its line, in its font, no width."""
+    return {**before, "text": " ", "x0": x, "x1": x, "width": 0.0, "adv": 0.0}
+
+
+# FPDFText_GetTextObject with the object's address as a plain int (pypdfium2's binding returns a
+# ctypes pointer, which cannot be a dict key)
+_TEXT_OBJECT_ADDRESS = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
+
+
+def text_object_address(raw_textpage, index: int) -> int | None:
+    return _TEXT_OBJECT_ADDRESS(raw_textpage, index)
+
+
+def address(obj) -> int | None:
+    return ctypes.cast(obj, ctypes.c_void_p).value
+
+
+def page_to_text_objects(page) -> TextObjects:
+    """The text objects of the page (and of its form XObjects) in content order."""
+    objects = TextObjects({}, [], [])
+    raw = page.raw
+    top_level = [pdfium_c.FPDFPage_GetObject(raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(raw))]
+    collect_text_objects(top_level, IDENTITY, objects)
+    return objects
+
+
+def collect_text_objects(page_objects, outer: Matrix, objects: TextObjects) -> None:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for obj in page_objects:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            number = len(objects.order)
+            objects.order[address(obj)] = number
+            pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+            if right.value - left.value < 0.01:  # what PDFium's text page skips
+                objects.blank_orders.append(number)
+                objects.blank_x.append(apply(outer, left.value, bottom.value)[0])
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            inner = [pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))]
+            collect_text_objects(inner, compose(object_matrix(obj), outer), objects)
+
+
+def index_to_char(raw, index: int, text: str, reader: CharReader, font_names: dict[bytes, str],
+                  page_top: float) -> dict:
+    box, m = reader.box, reader.matrix
+    pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
+    pdfium_c.FPDFText_GetMatrix(raw, index, m)
+    size = pdfium_c.FPDFText_GetFontSize(raw, index)
+    pdfium_c.FPDFText_GetFontInfo(raw, index, reader.name, FONT_NAME_BUFFER, reader.flags)
+    raw_name = reader.name.value
+    fontname = font_names.get(raw_name)
+    if fontname is None:
+        fontname = font_names[raw_name] = raw_name.decode("utf-8", "replace")
+    # pdfminer: upright when the glyph's x and y axes are not flipped or swapped
+    upright = m.a * m.d > 0 and m.b * m.c <= 0
+    y0 = box.bottom
+    # pdfminer's box is one font size tall from the descent line (upright text only: a rotated
+    # glyph's box is PDFium's, turned)
+    y1 = y0 + size if upright and m.b == 0 and m.c == 0 else box.top
+    x0, x1 = box.left, box.right
+    return {
+        "text": text, "fontname": fontname, "size": size, "upright": upright,
+        "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": page_top - y1, "bottom": page_top - y0,
+        "width": x1 - x0, "height": y1 - y0, "adv": x1 - x0,
+        "matrix": (m.a, m.b, m.c, m.d, m.e, m.f), "object_type": "char",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# rules and rectangles
+
+
+def compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix of ``inner`` applied first, then ``outer`` (PDF row-vector convention)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+
+
+def path_to_subpaths(obj, m: Matrix) -> list[tuple[str, list[tuple[float, float]]]]:
+    """A path object's subpaths as pdfminer's shape strings ("mlllh") and page points."""
+    subpaths: list[tuple[str, list[tuple[float, float]]]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        point = apply(m, x.value, y.value)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
+            subpaths.append(("m", [point]))
+        else:
+            shape, points = subpaths[-1]
+            subpaths[-1] = (shape + ("c" if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO else "l"), points + [point])
+        if pdfium_c.FPDFPathSegment_GetClose(seg):
+            shape, points = subpaths[-1]
+            subpaths[-1] = (shape + "h", points + [points[0]])
+    return subpaths
+
+
+def subpath_to_shape(shape: str, points: list[tuple[float, float]], page_top: float) -> tuple[str, dict] | None:
+    """pdfminer's reading of one subpath: ("line", dict), ("rect", dict), or None (a curve)."""
+    # PDFium closes a rectangle with a line back to its start; pdfminer drops that redundant "l"
+    if len(shape) > 3 and shape.endswith("lh") and close(points[-2], points[0]):
+        shape, points = shape[:-2] + "h", points[:-2] + [points[-1]]
+    if shape in ("ml", "mlh"):
+        kind = "line"
+    elif shape in ("mlllh", "mllll") and is_axis_rectangle(points):
+        kind = "rect"
+        points = points[:4]
+    else:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    return kind, {"x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": page_top - y1, "bottom": page_top - y0,
+                  "width": x1 - x0, "height": y1 - y0, "object_type": kind}
+
+
+def close(p: tuple[float, float], q: tuple[float, float]) -> bool:
+    # PDFium keeps points as 32-bit floats: exact equality would miss a closed rectangle
+    return abs(p[0] - q[0]) < 0.01 and abs(p[1] - q[1]) < 0.01
+
+
+def is_axis_rectangle(points: list[tuple[float, float]]) -> bool:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points[:4]
+    closed = close(points[0], points[4])
+    eq = lambda a, b: abs(a - b) < 0.01  # noqa: E731
+    return closed and ((eq(x0, x1) and eq(y1, y2) and eq(x2, x3) and eq(y3, y0))
+                       or (eq(y0, y1) and eq(x1, x2) and eq(y2, y3) and eq(x3, x0)))
+
+
+def object_matrix(obj) -> Matrix:
+    m = pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
+        return IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def objects_to_shapes(objects, outer: Matrix, page_top: float, out: dict[str, list[dict]]) -> None:
+    """Lines and rectangles of the painted paths, descending into form XObjects as pdfminer does."""
+    for obj in objects:
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            m = compose(object_matrix(obj), outer)
+            for shape, points in path_to_subpaths(obj, m):
+                found = subpath_to_shape(shape, points, page_top)
+                if found:
+                    out[found[0]].append(found[1])
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            m = compose(object_matrix(obj), outer)
+            inner = [pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))]
+            objects_to_shapes(inner, m, page_top, out)
+
+
+def page_to_shapes(page, page_top: float) -> dict[str, list[dict]]:
+    raw = page.raw
+    objects = [pdfium_c.FPDFPage_GetObject(raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(raw))]
+    out: dict[str, list[dict]] = {"rect": [], "line": []}
+    objects_to_shapes(objects, IDENTITY, page_top, out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# page and document objects
+
+
+class CroppedChars:
+    """``page.crop(bbox)`` for what the reader does with it: pdfplumber's text-strategy TableFinder."""
+
+    def __init__(self, chars: list[dict], bbox: tuple[float, float, float, float]):
+        self.bbox = bbox
+        self.chars = crop_to_bbox(chars, bbox)
+
+    def extract_words(self, **kwargs) -> list[dict]:
+        return extract_words(self.chars, **kwargs)
+
+    def find_tables(self, table_settings: dict | None = None):
+        return TableFinder(self, TableSettings.resolve(table_settings)).tables
+
+
+class PdfiumPage:
+    """The part of ``pdfplumber.Page`` the PDF reader uses, read by PDFium."""
+
+    def __init__(self, page: pypdfium2.PdfPage, index: int, doctop: float):
+        self._page = page
+        left, bottom, right, top = self._page.get_mediabox()
+        self.page_number = index + 1
+        self.width, self.height = right - left, top - bottom
+        self.bbox = (left, 0.0, right, self.height)
+        self._top = top
+        self._doctop = doctop
+
+    @cached_property
+    def chars(self) -> list[dict]:
+        textpage = self._page.get_textpage()
+        try:
+            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._top, self.page_number,
+                                     self._doctop)
+        finally:
+            textpage.close()
+
+    @cached_property
+    def _shapes(self) -> dict[str, list[dict]]:
+        return page_to_shapes(self._page, self._top)
+
+    @property
+    def rects(self) -> list[dict]:
+        return self._shapes["rect"]
+
+    @property
+    def lines(self) -> list[dict]:
+        return self._shapes["line"]
+
+    def extract_words(self, **kwargs) -> list[dict]:
+        return extract_words(self.chars, **kwargs)
+
+    def crop(self, bbox: tuple[float, float, float, float]) -> CroppedChars:
+        return CroppedChars(self.chars, bbox)
+
+    def close(self) -> None:
+        """Drop the page's objects (memory stays flat on long reports, as with pdfplumber)."""
+        self.__dict__.pop("chars", None)
+        self.__dict__.pop("_shapes", None)
+        self._page.close()
+
+
+class PdfiumPdf:
+    """``pdfplumber.open(...)`` for the PDF reader: ``.pages`` and a context manager."""
+
+    def __init__(self, data: bytes):
+        self._document = pypdfium2.PdfDocument(data)
+        self.pages: list[PdfiumPage] = []
+        doctop = 0.0
+        for index in range(len(self._document)):
+            pdfium_page = self._document[index]
+            if pdfium_page.get_rotation():
+                # pdfplumber turns a rotated page's coordinates; this adapter does not
+                self._document.close()
+                raise PdfiumUnsupported(f"page {index + 1} is rotated")
+            page = PdfiumPage(pdfium_page, index, doctop)
+            self.pages.append(page)
+            doctop += page.height
+
+    def __enter__(self) -> "PdfiumPdf":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._document.close()
+
+
+def open_pdf(data: bytes, char_source: str):
+    """The opened PDF for ``pdf_to_document``: PDFium's pages, or pdfplumber's (the reference)."""
+    import pdfplumber
+
+    if char_source == "pdfium":
+        try:
+            return PdfiumPdf(data)
+        except PdfiumUnsupported:
+            pass
+    return pdfplumber.open(io.BytesIO(data))

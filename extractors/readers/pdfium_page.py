@@ -105,6 +105,19 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
         char["page_number"] = page_number
         char["doctop"] = doctop + char["top"]
         chars.append(char)
+    return trim_overhangs(chars)
+
+
+def trim_overhangs(chars: list[dict]) -> list[dict]:
+    """End each glyph where the next one on its line starts, when that is sooner.
+
+    PDFium's box is as wide as the glyph's outline where that is wider than its advance (an "f"
+    overhangs by ~1 pt); pdfminer's ends at the advance, which is where the next glyph (or the
+    space after the word) starts."""
+    for char, after in zip(chars, chars[1:]):
+        if char["x0"] <= after["x0"] < char["x1"] and abs(after["top"] - char["top"]) < 0.5:
+            char["x1"] = after["x0"]
+            char["width"] = char["adv"] = char["x1"] - char["x0"]
     return chars
 
 

@@ -8,7 +8,12 @@ to change.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import os
+from dataclasses import asdict, dataclass, field, fields
+
+# Where the reader gets a page's characters: PDFium (pypdfium2, C; extractors.readers.pdfium_page)
+# or pdfminer (pdfplumber, pure Python: the reference the layout rules were written against).
+CHAR_SOURCES = ("pdfium", "pdfplumber")
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,17 @@ class PdfSettings:
     max_prose_words: int = 12          # a cell longer than this is prose
     paragraph_words: int = 40          # a cell longer than this is a paragraph
     max_source_gap: float = 14.0       # a wider vertical gap ends the source / notes block
+    # characters: "pdfium" reads a page ~N times faster than pdfplumber with the same words (see
+    # benchmarks/pdf_chars_benchmark.py); CRSDATA_PDF_CHAR_SOURCE=pdfplumber runs the reference
+    char_source: str = field(default_factory=lambda: os.environ.get("CRSDATA_PDF_CHAR_SOURCE") or "pdfium")
 
     def __post_init__(self) -> None:
+        if self.char_source not in CHAR_SOURCES:
+            raise ValueError(f"PdfSettings.char_source must be one of {', '.join(CHAR_SOURCES)}, got {self.char_source!r}")
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "char_source":
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"PdfSettings.{f.name} must be a positive number, got {value!r}")
         if not self.superscript_ratio < 1:

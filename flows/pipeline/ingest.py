@@ -6,7 +6,6 @@ every input before starting either, so a bad file fails in milliseconds, not aft
 """
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from pathlib import Path
@@ -52,22 +51,27 @@ def sniff_format(data: bytes, name: str) -> str:
     return "text"
 
 
-def pdf_bytes_to_document(data: bytes, name: str, max_pages: int) -> ParsedDocument:
-    import pdfplumber
+def pdf_bytes_to_document(data: bytes, name: str, max_pages: int, char_source: str | None = None) -> ParsedDocument:
+    """``char_source`` None: the reader's setting (PdfSettings.char_source)."""
+    import pypdfium2
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfplumber.utils.exceptions import PdfminerException
 
     from extractors.readers.pdf import pdf_to_document
+    from extractors.readers.pdf_settings import PDF_SETTINGS
+    from extractors.readers.pdfium_page import open_pdf
 
     if pdf_is_encrypted(data):
         raise BadInputError(name, ENCRYPTED_PDF)
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
+        with open_pdf(data, char_source or PDF_SETTINGS.char_source) as pdf:
             if not pdf.pages:
                 raise BadInputError(name, "PDF has no pages")
             return pdf_to_document(pdf, max_pages=max_pages)
     except (BadInputError, MemoryError):
         raise  # a MemoryError is the worker's limit, not a damaged file
+    except pypdfium2.PdfiumError as exc:
+        raise BadInputError(name, f"corrupt or truncated PDF ({exc})"[:200]) from None
     except (PDFEncryptionError, PDFPasswordIncorrect):
         raise BadInputError(name, ENCRYPTED_PDF) from None
     except ValueError as exc:

@@ -11,8 +11,10 @@ What differs from pdfminer, and how it is undone:
 - PDFium adds characters of its own (a space where it sees a gap, line breaks) and skips text
   objects that print only a space: see ``textpage_to_chars``.
 - A hyphen PDFium takes for a line-end hyphenation comes back as U+0002: it is the "-" printed.
-- The "loose" box has pdfminer's bottom (baseline + font descent) but PDFium's own top (the
-  font's ascent); pdfminer's top is bottom + font size, so that is what ``top`` is here.
+- Boxes: pdfminer's glyph box runs from the font's descent line up one font size, and across the
+  glyph's advance; PDFium's "loose" box also takes in the glyph's outline. ``bottom`` and ``top``
+  are pdfminer's (from the character's origin and the font's descent), and ``x1`` is cut back to
+  the next glyph's start (``trim_overhangs``).
 - Font names: PDFium gives the BaseFont without the subset tag ("Arial-BoldMT", not
   "ABCDEF+Arial-BoldMT"); every rule on font names drops the tag anyway (``font_family``).
 """
@@ -31,7 +33,7 @@ from pdfplumber.utils import crop_to_bbox, extract_words
 
 
 # A PDFium hyphen at a line end (FPDFText_IsHyphen) reads U+0002; the page prints "-".
-PDFIUM_HYPHEN = "\x02"
+PDFIUM_HYPHEN = 0x02
 FONT_NAME_BUFFER = 256
 # the 2x3 matrix of "no transformation"
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -47,28 +49,25 @@ class PdfiumUnsupported(ValueError):
 # characters
 
 
-@dataclass
-class CharReader:
-    """ctypes out-parameters reused for every character of a page (allocating them per call
-    costs more than the calls)."""
+@dataclass(frozen=True)
+class Run:
+    """What every character of one text object shares (asked of PDFium once per object)."""
 
-    box: pdfium_c.FS_RECTF
-    matrix: pdfium_c.FS_MATRIX
-    name: ctypes.Array
-    flags: ctypes.c_int
-
-    @classmethod
-    def new(cls) -> "CharReader":
-        return cls(pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX(), ctypes.create_string_buffer(FONT_NAME_BUFFER),
-                   ctypes.c_int())
+    fontname: str
+    size: float        # pdfminer's size: the font size as drawn (times the text matrix)
+    upright: bool
+    axis: bool         # neither rotated nor skewed
+    descent: float     # from the baseline down to the font's descent line, as drawn (pt, < 0)
+    matrix: Matrix
 
 
 @dataclass
 class TextObjects:
-    """The page's text objects in content order: ``order`` by object address, and the order
-    numbers and x of the blank ones (objects that print only spaces)."""
+    """The page's text objects in content order: ``order`` and ``pointer`` by object address, and
+    the order numbers and x of the blank ones (objects that print only spaces)."""
 
     order: dict[int, int]
+    pointer: dict[int, object]
     blank_orders: list[int]
     blank_x: list[float]
 
@@ -87,34 +86,87 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
     the next run ("SSA" | " " | "Total"); pdfminer reports that space, and a space splits words,
     so it is put back here."""
     raw = textpage.raw
-    reader = CharReader.new()
+    is_generated, unicode, loose_box, tight_box, origin = (
+        pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetLooseCharBox,
+        pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_GetCharOrigin)
+    box, x, y = pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
+    tight = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    overhangs: list[int] = []
+    runs: dict[int | None, Run] = {}
     chars: list[dict] = []
-    font_names: dict[bytes, str] = {}
     last = -1
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
-        if pdfium_c.FPDFText_IsGenerated(raw, index):
+        if is_generated(raw, index):
             continue
-        order = objects.order.get(text_object_address(raw, index), last)
+        obj = text_object_address(raw, index)
+        order = objects.order.get(obj, last)
         if order > last + 1 and chars and not chars[-1]["text"].isspace():
-            x = objects.blank_between(last, order)
-            if x is not None:
-                chars.append(blank_space(chars[-1], x))
+            blank_x = objects.blank_between(last, order)
+            if blank_x is not None:
+                chars.append(blank_space(chars[-1], blank_x))
         last = max(last, order)
-        code = pdfium_c.FPDFText_GetUnicode(raw, index)
-        char = index_to_char(raw, index, "-" if code == 2 else chr(code), reader, font_names, page_top)
-        char["page_number"] = page_number
-        char["doctop"] = doctop + char["top"]
-        chars.append(char)
-    return trim_overhangs(chars)
+        run = runs.get(obj) if obj is not None else None
+        if run is None:
+            run = runs[obj] = index_to_run(raw, index, objects.pointer.get(obj))
+        code = unicode(raw, index)
+        loose_box(raw, index, box)
+        origin(raw, index, x, y)
+        tight_box(raw, index, *tight)
+        if tight[1].value >= box.right - 0.001:
+            overhangs.append(len(chars))  # the outline sets the loose box's right: see trim_overhangs
+        x0, x1 = box.left, box.right
+        if run.axis:
+            # pdfminer's box: from the origin, one font size tall from the font's descent line;
+            # PDFium's loose box also takes in the glyph's outline ("g" hangs 0.01 pt lower, an
+            # italic "f" starts left of its origin), which shifts rows and word starts
+            x0, y0 = x.value, y.value + run.descent
+            y1 = y0 + run.size
+        else:
+            y0, y1 = box.bottom, box.top
+        top = page_top - y1
+        chars.append({
+            "text": "-" if code == PDFIUM_HYPHEN else chr(code), "fontname": run.fontname, "size": run.size,
+            "upright": run.upright, "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": top,
+            "bottom": page_top - y0, "doctop": doctop + top, "width": x1 - x0,
+            "height": y1 - y0, "adv": x1 - x0, "matrix": run.matrix,
+            "object_type": "char", "page_number": page_number,
+        })
+    return trim_overhangs(chars, overhangs)
 
 
-def trim_overhangs(chars: list[dict]) -> list[dict]:
-    """End each glyph where the next one on its line starts, when that is sooner.
+def index_to_run(raw, index: int, pointer) -> Run:
+    """The style of the character's text object, read off the character."""
+    m = pdfium_c.FS_MATRIX()
+    pdfium_c.FPDFText_GetMatrix(raw, index, m)
+    font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
+    name, flags = ctypes.create_string_buffer(FONT_NAME_BUFFER), ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(raw, index, name, FONT_NAME_BUFFER, flags)
+    descent = ctypes.c_float()
+    font = pdfium_c.FPDFTextObj_GetFont(pointer) if pointer is not None else None
+    if not font or not pdfium_c.FPDFFont_GetDescent(font, font_size, descent):
+        descent.value = 0.0
+    axis = m.b == 0 and m.c == 0
+    return Run(
+        fontname=name.value.decode("utf-8", "replace"),
+        size=font_size * abs(m.d) if axis else font_size,
+        # pdfminer: upright when the glyph's x and y axes are neither flipped nor swapped
+        upright=m.a * m.d > 0 and m.b * m.c <= 0,
+        axis=axis,
+        descent=descent.value * m.d,
+        matrix=(m.a, m.b, m.c, m.d, m.e, m.f),
+    )
 
-    PDFium's box is as wide as the glyph's outline where that is wider than its advance (an "f"
-    overhangs by ~1 pt); pdfminer's ends at the advance, which is where the next glyph (or the
-    space after the word) starts."""
-    for char, after in zip(chars, chars[1:]):
+
+def trim_overhangs(chars: list[dict], overhangs: list[int]) -> list[dict]:
+    """End a glyph whose outline reaches past its advance where the next one on its line starts.
+
+    PDFium's loose box ends at the glyph's advance (pdfminer's ``x1``) or at the right of its
+    outline, whichever is further; where the outline is further (an "f" by ~1 pt, "t" and "r"
+    by ~0.3 pt), the advance ends where the next glyph, or the space after the word, starts."""
+    for i in overhangs:
+        if i + 1 >= len(chars):
+            continue
+        char, after = chars[i], chars[i + 1]
         if char["x0"] <= after["x0"] < char["x1"] and abs(after["top"] - char["top"]) < 0.5:
             char["x1"] = after["x0"]
             char["width"] = char["adv"] = char["x1"] - char["x0"]
@@ -142,7 +194,7 @@ def address(obj) -> int | None:
 
 def page_to_text_objects(page) -> TextObjects:
     """The text objects of the page (and of its form XObjects) in content order."""
-    objects = TextObjects({}, [], [])
+    objects = TextObjects({}, {}, [], [])
     raw = page.raw
     top_level = [pdfium_c.FPDFPage_GetObject(raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(raw))]
     collect_text_objects(top_level, IDENTITY, objects)
@@ -155,7 +207,9 @@ def collect_text_objects(page_objects, outer: Matrix, objects: TextObjects) -> N
         kind = pdfium_c.FPDFPageObj_GetType(obj)
         if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
             number = len(objects.order)
-            objects.order[address(obj)] = number
+            key = address(obj)
+            objects.order[key] = number
+            objects.pointer[key] = obj
             pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
             if right.value - left.value < 0.01:  # what PDFium's text page skips
                 objects.blank_orders.append(number)
@@ -163,32 +217,6 @@ def collect_text_objects(page_objects, outer: Matrix, objects: TextObjects) -> N
         elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
             inner = [pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))]
             collect_text_objects(inner, compose(object_matrix(obj), outer), objects)
-
-
-def index_to_char(raw, index: int, text: str, reader: CharReader, font_names: dict[bytes, str],
-                  page_top: float) -> dict:
-    box, m = reader.box, reader.matrix
-    pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
-    pdfium_c.FPDFText_GetMatrix(raw, index, m)
-    size = pdfium_c.FPDFText_GetFontSize(raw, index)
-    pdfium_c.FPDFText_GetFontInfo(raw, index, reader.name, FONT_NAME_BUFFER, reader.flags)
-    raw_name = reader.name.value
-    fontname = font_names.get(raw_name)
-    if fontname is None:
-        fontname = font_names[raw_name] = raw_name.decode("utf-8", "replace")
-    # pdfminer: upright when the glyph's x and y axes are not flipped or swapped
-    upright = m.a * m.d > 0 and m.b * m.c <= 0
-    y0 = box.bottom
-    # pdfminer's box is one font size tall from the descent line (upright text only: a rotated
-    # glyph's box is PDFium's, turned)
-    y1 = y0 + size if upright and m.b == 0 and m.c == 0 else box.top
-    x0, x1 = box.left, box.right
-    return {
-        "text": text, "fontname": fontname, "size": size, "upright": upright,
-        "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": page_top - y1, "bottom": page_top - y0,
-        "width": x1 - x0, "height": y1 - y0, "adv": x1 - x0,
-        "matrix": (m.a, m.b, m.c, m.d, m.e, m.f), "object_type": "char",
-    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -408,12 +408,15 @@ class PdfiumPdf:
 
 
 def open_pdf(data: bytes, char_source: str):
-    """The opened PDF for ``pdf_to_document``: PDFium's pages, or pdfplumber's (the reference)."""
+    """The opened PDF for ``pdf_to_document``: PDFium's pages, or pdfplumber's (the reference).
+
+    A PDF PDFium cannot load, or one with a rotated page, is read by pdfplumber: a damaged file
+    then fails with pdfminer's reason, as before PDFium read any page."""
     import pdfplumber
 
     if char_source == "pdfium":
         try:
             return PdfiumPdf(data)
-        except PdfiumUnsupported:
+        except (PdfiumUnsupported, pypdfium2.PdfiumError):
             pass
     return pdfplumber.open(io.BytesIO(data))

@@ -35,6 +35,8 @@ class PdfSettings:
     max_source_gap: float = 14.0       # a wider vertical gap ends the source / notes block
     # characters: "pdfium" reads a page ~N times faster than pdfplumber with the same words (see
     # benchmarks/pdf_chars_benchmark.py); CRSDATA_PDF_CHAR_SOURCE=pdfplumber runs the reference
+    pdfium_max_stream_mb: int = 128   # a stream inflating beyond this is read by pdfplumber: PDFium aborts
+    #                                    when memory runs out (CRS content streams inflate to < 1 MB)
     char_source: str = field(default_factory=lambda: os.environ.get("CRSDATA_PDF_CHAR_SOURCE") or "pdfium")
 
     def __post_init__(self) -> None:

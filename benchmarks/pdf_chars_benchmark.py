@@ -24,7 +24,7 @@ import pdfplumber
 import pypdfium2
 
 from extractors.readers.pdf import pdf_to_document
-from extractors.readers.pdfium_page import PdfiumPdf, open_pdf
+from extractors.readers.pdfium_page import PdfiumPdf, read_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 WORD_ATTRS = ["size", "fontname"]
@@ -61,8 +61,7 @@ def adapter_words(data: bytes) -> int:
 
 def document_with(char_source: str):
     def read(data: bytes) -> int:
-        with open_pdf(data, char_source) as pdf:
-            return pdf_to_document(pdf).pages
+        return read_pdf(data, char_source, pdf_to_document).pages
     return read
 
 

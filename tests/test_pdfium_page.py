@@ -17,7 +17,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from extractors.readers.pdf import pdf_to_document
 from extractors.readers.pdf_layout import font_family, is_bold_font
 from extractors.readers.pdf_settings import PDF_SETTINGS, PdfSettings
-from extractors.readers.pdfium_page import PdfiumPdf, inflates_beyond, open_pdf
+from extractors.readers.pdfium_page import PdfiumPdf, inflates_beyond, open_pdf, read_pdf
 from flows.pipeline.ingest import pdf_bytes_to_document
 from tests.corpus_paths import FIXTURES, PDF_DIR
 from tests.hostile_files import FLATE_BOMB
@@ -141,8 +141,8 @@ def test_what_pdfium_would_read_wrongly_or_die_on_goes_to_pdfplumber():
     document[0].set_rotation(90)
     rotated = io.BytesIO()
     document.save(rotated)
-    with open_pdf(rotated.getvalue(), "pdfium") as pdf:
-        assert isinstance(pdf, pdfplumber.PDF)
+    kind, width = read_pdf(rotated.getvalue(), "pdfium", lambda pdf: (type(pdf), pdf.pages[0].width))
+    assert kind is pdfplumber.PDF and width == pytest.approx(792)
     # a file PDFium cannot load fails with pdfminer's reason
     with pytest.raises(PdfminerException, match="No /Root object"):
         open_pdf(b"%PDF-1.7\nnot a pdf", "pdfium")

@@ -245,29 +245,56 @@ class CroppedChars:
 
 
 class PdfiumPage:
-    """The part of ``pdfplumber.Page`` the PDF reader uses, read by PDFium."""
+    """The part of ``pdfplumber.Page`` the PDF reader uses, read by PDFium.
 
-    def __init__(self, page: pypdfium2.PdfPage, index: int, doctop: float):
-        self._page = page
-        left, bottom, right, top = self._page.get_mediabox()
+    The page is loaded when first asked for (pdfplumber's pages are lazy too: a 300-page report
+    would otherwise hold every parsed page at once)."""
+
+    def __init__(self, document: pypdfium2.PdfDocument, index: int, doctop: float):
+        self._document = document
         self.page_number = index + 1
-        self.width, self.height = right - left, top - bottom
-        self.bbox = (left, 0.0, right, self.height)
-        self._top = top
         self._doctop = doctop
+
+    @cached_property
+    def _page(self) -> pypdfium2.PdfPage:
+        page = self._document[self.page_number - 1]
+        if page.get_rotation():
+            # pdfplumber turns a rotated page's coordinates; this adapter does not
+            page.close()
+            raise PdfiumUnsupported(f"page {self.page_number} is rotated")
+        return page
+
+    @cached_property
+    def _mediabox(self) -> tuple[float, float, float, float]:
+        return self._page.get_mediabox()
+
+    @property
+    def width(self) -> float:
+        left, _, right, _ = self._mediabox
+        return right - left
+
+    @property
+    def height(self) -> float:
+        _, bottom, _, top = self._mediabox
+        return top - bottom
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        left, _, right, _ = self._mediabox
+        return (left, 0.0, right, self.height)
 
     @cached_property
     def chars(self) -> list[dict]:
         textpage = self._page.get_textpage()
         try:
-            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._top, self.page_number,
-                                     self._doctop)
+            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._mediabox[3],
+                                     self.page_number, self._doctop)
         finally:
             textpage.close()
 
     @cached_property
     def _shapes(self) -> dict[str, list[dict]]:
-        return page_to_shapes(self._page, self._top)
+        return page_to_shapes(self._page, self._mediabox[3])
 
     @property
     def rects(self) -> list[dict]:
@@ -287,11 +314,15 @@ class PdfiumPage:
         """Drop the page's objects (memory stays flat on long reports, as with pdfplumber)."""
         self.__dict__.pop("chars", None)
         self.__dict__.pop("_shapes", None)
-        self._page.close()
+        page = self.__dict__.pop("_page", None)
+        if page is not None:
+            page.close()
 
 
 class PdfiumPdf:
-    """``pdfplumber.open(...)`` for the PDF reader: ``.pages`` and a context manager."""
+    """``pdfplumber.open(...)`` for the PDF reader: ``.pages`` and a context manager.
+
+    A rotated page raises PdfiumUnsupported when it is first read (see ``read_pdf``)."""
 
     def __init__(self, data: bytes):
         if inflates_beyond(data, PDF_SETTINGS.pdfium_max_stream_mb << 20):
@@ -300,14 +331,8 @@ class PdfiumPdf:
         self.pages: list[PdfiumPage] = []
         doctop = 0.0
         for index in range(len(self._document)):
-            pdfium_page = self._document[index]
-            if pdfium_page.get_rotation():
-                # pdfplumber turns a rotated page's coordinates; this adapter does not
-                self._document.close()
-                raise PdfiumUnsupported(f"page {index + 1} is rotated")
-            page = PdfiumPage(pdfium_page, index, doctop)
-            self.pages.append(page)
-            doctop += page.height
+            self.pages.append(PdfiumPage(self._document, index, doctop))
+            doctop += self._document.get_page_size(index)[1]  # without loading the page
 
     def __enter__(self) -> "PdfiumPdf":
         return self
@@ -316,6 +341,8 @@ class PdfiumPdf:
         self.close()
 
     def close(self) -> None:
+        for page in self.pages:
+            page.close()
         self._document.close()
 
 
@@ -341,8 +368,8 @@ def inflates_beyond(data: bytes, limit: int) -> bool:
 def open_pdf(data: bytes, char_source: str):
     """The opened PDF for ``pdf_to_document``: PDFium's pages, or pdfplumber's (the reference).
 
-    A PDF PDFium cannot load, or one with a rotated page, is read by pdfplumber: a damaged file
-    then fails with pdfminer's reason, as before PDFium read any page."""
+    A PDF PDFium cannot load, or one that would exhaust memory, is opened by pdfplumber: a
+    damaged file then fails with pdfminer's reason, as before PDFium read any page."""
     import pdfplumber
 
     if char_source == "pdfium":
@@ -351,3 +378,14 @@ def open_pdf(data: bytes, char_source: str):
         except (PdfiumUnsupported, pypdfium2.PdfiumError):
             pass
     return pdfplumber.open(io.BytesIO(data))
+
+
+def read_pdf(data: bytes, char_source: str, read):
+    """``read(opened_pdf)`` on the PDF opened by ``open_pdf``; again on pdfplumber's pages when a
+    page turns out to be one PDFium's pages do not read like pdfplumber's (a rotated page)."""
+    try:
+        with open_pdf(data, char_source) as pdf:
+            return read(pdf)
+    except PdfiumUnsupported:
+        with open_pdf(data, "pdfplumber") as pdf:
+            return read(pdf)

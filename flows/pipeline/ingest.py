@@ -59,15 +59,17 @@ def pdf_bytes_to_document(data: bytes, name: str, max_pages: int, char_source: s
 
     from extractors.readers.pdf import pdf_to_document
     from extractors.readers.pdf_settings import PDF_SETTINGS
-    from extractors.readers.pdfium_page import open_pdf
+    from extractors.readers.pdfium_page import read_pdf
+
+    def read(pdf) -> ParsedDocument:
+        if not pdf.pages:
+            raise BadInputError(name, "PDF has no pages")
+        return pdf_to_document(pdf, max_pages=max_pages)
 
     if pdf_is_encrypted(data):
         raise BadInputError(name, ENCRYPTED_PDF)
     try:
-        with open_pdf(data, char_source or PDF_SETTINGS.char_source) as pdf:
-            if not pdf.pages:
-                raise BadInputError(name, "PDF has no pages")
-            return pdf_to_document(pdf, max_pages=max_pages)
+        return read_pdf(data, char_source or PDF_SETTINGS.char_source, read)
     except (BadInputError, MemoryError):
         raise  # a MemoryError is the worker's limit, not a damaged file
     except pypdfium2.PdfiumError as exc:

@@ -64,6 +64,7 @@ class Run:
     size: float        # pdfminer's size: the font size as drawn (times the text matrix)
     upright: bool
     axis: bool         # neither rotated nor skewed
+    font: int | None   # PDFium's font (its address): glyph widths are cached by font
     descent: float     # from the baseline down to the font's descent line, as drawn (pt, < 0)
     matrix: Matrix
 
@@ -93,13 +94,13 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
     the next run ("SSA" | " " | "Total"); pdfminer reports that space, and a space splits words,
     so it is put back here."""
     raw = textpage.raw
-    is_generated, unicode, loose_box, tight_box, origin = (
-        pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetLooseCharBox,
-        pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_GetCharOrigin)
+    is_generated, unicode, loose_box, origin = (pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode,
+                                                pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin)
     box, x, y = pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
     tight = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
     overhangs: list[int] = []
     runs: dict[int | None, Run] = {}
+    glyphs: dict[tuple[int, float, int], tuple[float, bool]] = {}
     chars: list[dict] = []
     last = -1
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
@@ -116,20 +117,23 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
         if run is None:
             run = runs[obj] = index_to_run(raw, index, objects.pointer.get(obj))
         code = unicode(raw, index)
-        loose_box(raw, index, box)
         origin(raw, index, x, y)
-        tight_box(raw, index, *tight)
-        if tight[1].value >= box.right - 0.001:
-            overhangs.append(len(chars))  # the outline sets the loose box's right: see trim_overhangs
-        x0, x1 = box.left, box.right
-        if run.axis:
-            # pdfminer's box: from the origin, one font size tall from the font's descent line;
-            # PDFium's loose box also takes in the glyph's outline ("g" hangs 0.01 pt lower, an
-            # italic "f" starts left of its origin), which shifts rows and word starts
+        if run.axis and run.font is not None:
+            # pdfminer's box: from the origin, one font size tall from the font's descent line,
+            # as wide as the advance. PDFium's loose box also takes in the glyph's outline ("g"
+            # hangs 0.01 pt lower, an italic "f" starts left of its origin and ends past its
+            # advance); both depend only on the glyph, so PDFium is asked once per glyph and run
+            key = (run.font, run.size, code)
+            glyph = glyphs.get(key)
+            if glyph is None:
+                glyph = glyphs[key] = index_to_glyph(raw, index, box, tight)
             x0, y0 = x.value, y.value + run.descent
-            y1 = y0 + run.size
+            x1, y1 = x0 + glyph[0], y0 + run.size
+            if glyph[1]:
+                overhangs.append(len(chars))
         else:
-            y0, y1 = box.bottom, box.top
+            loose_box(raw, index, box)
+            x0, x1, y0, y1 = box.left, box.right, box.bottom, box.top
         top = page_top - y1
         chars.append({
             "text": "-" if code == PDFIUM_HYPHEN else chr(code), "fontname": run.fontname, "size": run.size,
@@ -139,6 +143,16 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
             "object_type": "char", "page_number": page_number,
         })
     return trim_overhangs(chars, overhangs)
+
+
+def index_to_glyph(raw, index: int, box, tight: list) -> tuple[float, bool]:
+    """The glyph's loose width from its origin, and whether its outline (not its advance) sets
+    that width: then the advance is unknown, and ``trim_overhangs`` ends it at the next glyph."""
+    pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
+    pdfium_c.FPDFText_GetCharBox(raw, index, *tight)
+    x = ctypes.c_double()
+    pdfium_c.FPDFText_GetCharOrigin(raw, index, x, ctypes.c_double())
+    return box.right - x.value, tight[1].value >= box.right - 0.001
 
 
 def index_to_run(raw, index: int, pointer) -> Run:
@@ -159,6 +173,7 @@ def index_to_run(raw, index: int, pointer) -> Run:
         # pdfminer: upright when the glyph's x and y axes are neither flipped nor swapped
         upright=m.a * m.d > 0 and m.b * m.c <= 0,
         axis=axis,
+        font=address(font) if font else None,
         descent=descent.value * m.d,
         matrix=(m.a, m.b, m.c, m.d, m.e, m.f),
     )

@@ -397,10 +397,11 @@ def open_pdf(data: bytes, char_source: str):
 
 def read_pdf(data: bytes, char_source: str, read):
     """``read(opened_pdf)`` on the PDF opened by ``open_pdf``; again on pdfplumber's pages when a
-    page turns out to be one PDFium's pages do not read like pdfplumber's (a rotated page)."""
+    page turns out to be one PDFium's pages do not read like pdfplumber's (a rotated page) or
+    one PDFium cannot load (pdfminer, the reference, then reads it or says why not)."""
     try:
         with open_pdf(data, char_source) as pdf:
             return read(pdf)
-    except PdfiumUnsupported:
+    except (PdfiumUnsupported, pypdfium2.PdfiumError):
         with open_pdf(data, "pdfplumber") as pdf:
             return read(pdf)

@@ -53,7 +53,6 @@ def sniff_format(data: bytes, name: str) -> str:
 
 def pdf_bytes_to_document(data: bytes, name: str, max_pages: int, char_source: str | None = None) -> ParsedDocument:
     """``char_source`` None: the reader's setting (PdfSettings.char_source)."""
-    import pypdfium2
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfplumber.utils.exceptions import PdfminerException
 
@@ -72,8 +71,6 @@ def pdf_bytes_to_document(data: bytes, name: str, max_pages: int, char_source: s
         return read_pdf(data, char_source or PDF_SETTINGS.char_source, read)
     except (BadInputError, MemoryError):
         raise  # a MemoryError is the worker's limit, not a damaged file
-    except pypdfium2.PdfiumError as exc:
-        raise BadInputError(name, f"corrupt or truncated PDF ({exc})"[:200]) from None
     except (PDFEncryptionError, PDFPasswordIncorrect):
         raise BadInputError(name, ENCRYPTED_PDF) from None
     except ValueError as exc:

@@ -33,11 +33,13 @@ class PdfSettings:
     max_prose_words: int = 12          # a cell longer than this is prose
     paragraph_words: int = 40          # a cell longer than this is a paragraph
     max_source_gap: float = 14.0       # a wider vertical gap ends the source / notes block
-    # characters: "pdfium" gives pdfplumber's words ~5x faster (documents ~3.5x; on the 39 corpus
-    # PDFs the same blocks, tables and quality scores: benchmarks/pdf_chars_benchmark.py,
-    # tests/test_pdfium_page.py); CRSDATA_PDF_CHAR_SOURCE=pdfplumber runs the reference
-    pdfium_max_stream_mb: int = 128   # a stream inflating beyond this is read by pdfplumber: PDFium aborts
-    #                                    when memory runs out (CRS content streams inflate to < 1 MB)
+    # characters (pdfium_page)
+    pdfium_max_stream_mb: int = 128    # a PDF with a stream inflating beyond this is read by pdfplumber:
+    #                                    PDFium aborts when memory runs out, pdfminer raises MemoryError
+    #                                    (CRS content streams inflate to < 1 MB)
+    # "pdfium" gives pdfplumber's words ~5x faster (documents ~3.5x; on the 39 corpus PDFs the same
+    # blocks, tables and quality scores: benchmarks/pdf_chars_benchmark.py, tests/test_pdfium_page.py);
+    # CRSDATA_PDF_CHAR_SOURCE=pdfplumber runs the reference
     char_source: str = field(default_factory=lambda: os.environ.get("CRSDATA_PDF_CHAR_SOURCE") or "pdfium")
 
     def __post_init__(self) -> None:

@@ -118,3 +118,37 @@ def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, pool):
     catalog = assert_store_consistent(data_dir)
     assert len(catalog) == len(DOCUMENTS), output
 
+
+
+def test_a_pool_run_into_s3_publishes_each_edition_once(tmp_path, s3_bucket, pool):
+    """Workers publish into a store on object storage (a local S3 endpoint): each worker's mirror
+    gets the batch's originals from the store and sends its editions there."""
+    import s3fs
+
+    from tests.test_remote_store import remote_catalog, remote_editions
+
+    pool_name, _ = pool
+    url, root = f"s3://{s3_bucket}/store", f"{s3_bucket}/store"
+    documents = DOCUMENTS[:4]
+    env = pool_environment()
+    deployed = subprocess.run([str(CRSDATA), "deploy", "--pool", pool_name, "--data-dir", url],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert deployed.returncode == 0, deployed.stderr
+    assert f"data folder {url}" in deployed.stdout
+    run = start_crsdata("run", *[str(PDF_DIR / n) for n in documents], "--pool", pool_name, "--batch-size", "2",
+                        "--data-dir", url, cwd=tmp_path, env=env)
+    output, _ = run.communicate(timeout=1500)
+    assert run.returncode == 0, output
+    assert "Summary: 4 published, 0 unchanged, 0 failed" in output, output
+    fs = s3fs.S3FileSystem()
+    editions = remote_editions(fs, root)
+    catalog = remote_catalog(fs, root)
+    assert len(editions) == len(documents) and sorted(catalog["path"]) == sorted(editions)
+
+    local = tmp_path / "local-data"
+    here = start_crsdata("run", *[str(PDF_DIR / n) for n in documents], "--data-dir", str(local), cwd=tmp_path,
+                         env={**os.environ})
+    local_output, _ = here.communicate(timeout=1500)
+    assert here.returncode == 0, local_output
+    for (report_id, edition, name), text in datasets_of(local).items():
+        assert fs.cat_file(f"{root}/processed/{report_id}/{edition}/{name}.csv").decode("utf-8") == text

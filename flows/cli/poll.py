@@ -114,5 +114,5 @@ def serve(cron, config_path, watch, inbox, crs_base_url, data_dir, workers):
     from flows.schedule.serve import serve_schedule
 
     overrides = {"watch": list(watch), "inboxes": [str(p.resolve()) for p in inbox], "crs_base_url": crs_base_url,
-                 "data_dir": str(config.data_dir), "workers": workers}
+                 "data_dir": config.location, "workers": workers}
     serve_schedule(config_path.resolve() if config_path else None, cron, config.data_dir, overrides, echo=click.echo)

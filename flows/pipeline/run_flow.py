@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
-from flows.store import raw_store
+from flows.store import raw_store, remote
 from flows.errors import CrsdataError
 from flows.store.publish import published_sources, publish_edition, repair_store
 from flows.settings import Settings
@@ -71,7 +71,11 @@ def ingest_inputs(
     from flows.errors import one_line
     from flows.pipeline.ingest import check_before_extraction
 
-    published = published_sources(settings.processed_dir) if settings.processed_dir.exists() else set()
+    store = remote.store_of(settings)
+    if store is not None:  # the remote store says what is published, not the mirror (it may hold a push a crash cut short)
+        published = remote.published_sources(store)
+    else:
+        published = published_sources(settings.processed_dir) if settings.processed_dir.exists() else set()
     failures = raw_store.load_failed_documents(settings.raw_dir)
     conditions = settings.failure_conditions()
     if paths:
@@ -185,6 +189,9 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
             worker_peak_rss_mb=result.worker_peak_rss_mb, worker_pss_mb=result.worker_pss_mb,
         )
     extracted = result.extracted
+    store = remote.store_of(settings)
+    if store is not None:  # what other machines published of this report, before deciding on its edition
+        remote.sync_report(store, extracted.identity.report_id, prefer="remote")
     published = publish_edition(settings.processed_dir, extracted, force=settings.force)
     rejected = extracted.datasets.get("rejected_rows")
     if published.status != "unchanged" and rejected is not None and not rejected.empty:
@@ -215,6 +222,20 @@ def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
         write_history(settings.processed_dir, outcome.report_id)
     except Exception as exc:  # like a diff failure: the edition is published, the history can be rebuilt later
         outcome.reason = "; ".join(filter(None, [outcome.reason, f"history rebuild failed: {type(exc).__name__}: {exc}"]))
+    return outcome_sent_to_store(outcome, settings)
+
+
+def outcome_sent_to_store(outcome: Outcome, settings: Settings) -> Outcome:
+    """With a remote store, the report's new units go there; until they have, nothing is published.
+    A push cut short is finished by the next run that touches the report (flows.store.remote.sync_report)."""
+    store = remote.store_of(settings)
+    if store is None:
+        return outcome
+    try:
+        remote.sync_report(store, outcome.report_id, prefer="local")
+    except Exception as exc:  # the backend's own errors: one line, the document fails, the run goes on
+        return Outcome(outcome.name, "failed", f"published in the mirror but not sent to {store.url}: {type(exc).__name__}: {exc}",
+                       outcome.report_id, outcome.edition, outcome.seconds, outcome.pages)
     return outcome
 
 
@@ -243,9 +264,14 @@ def run(
     started = time.perf_counter()
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
+    store = remote.store_of(settings)  # unreachable: one error line before any work
+    if store is not None:
+        announce(f"Store: {store.url} (working in its mirror {settings.data_dir})")
     for repaired in repair_store(settings.processed_dir):
         announce(f"Repaired: {repaired}")
     todo, outcomes = ingest_inputs(paths, settings, report)
+    if todo and store is not None:
+        remote.push_originals(store, [stored for stored, _ in todo])
     if todo:
         # Largest first, so a long report does not start last and leave the other workers idle.
         todo.sort(key=lambda item: -item[0].size)
@@ -260,7 +286,15 @@ def run(
             jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
             announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
             outcomes.extend(run_jobs(jobs, settings, report))
-    if any(o.status in ("published", "republished") for o in outcomes):
+    if store is not None:
+        try:
+            catalog = remote.write_remote_catalog(store)
+            announce(f"Store catalog: {len(catalog)} edition(s) at {store.url} "
+                     f"(browse them with: crsdata browse --data-dir {store.url})")
+        except Exception as exc:  # the editions are there; the next run or 'crsdata catalog' rebuilds it
+            outcomes.append(Outcome(store.url, "failed", f"catalog not updated: {type(exc).__name__}: {exc}"))
+            report(outcomes[-1])
+    elif any(o.status in ("published", "republished") for o in outcomes):
         from flows.browse.database import describe_refresh, refresh_browse_data  # the browse database and archive follow every publish
 
         try:

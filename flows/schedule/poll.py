@@ -112,7 +112,7 @@ def run_pipeline(config: PollConfig, found: Found, report) -> tuple[object, list
     from flows.pipeline.run_flow import run
     from flows.settings import Settings
 
-    settings = Settings(data_dir=config.data_dir, workers=config.workers, max_bytes=config.max_bytes)
+    settings = Settings(data_dir=config.location, workers=config.workers, max_bytes=config.max_bytes)
     staging = Path(tempfile.mkdtemp(prefix=".poll-staging-", dir=config.data_dir))
     try:
         staged = stage_downloads(found.fetched, staging)

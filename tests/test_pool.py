@@ -78,6 +78,10 @@ def test_a_pool_run_publishes_what_a_local_run_does(tmp_path, pool):
     assert "batches done: 4/4" in output and "Summary: 8 published, 0 unchanged, 0 failed" in output, output
     catalog = assert_store_consistent(data_dir)
     assert len(catalog) == len(DOCUMENTS)
+    runs = asyncio.run(finished_batches(pool_name))
+    assert len(runs) == 4 and len({r.infrastructure_pid for r in runs}) == 4
+    assert any(a.start_time < b.end_time and b.start_time < a.end_time for a in runs for b in runs if a is not b), \
+        "no two batches ran at the same time"
 
     local = tmp_path / "local-data"
     here = start_crsdata("run", *[str(PDF_DIR / n) for n in DOCUMENTS], "--data-dir", str(local), cwd=tmp_path,
@@ -85,6 +89,18 @@ def test_a_pool_run_publishes_what_a_local_run_does(tmp_path, pool):
     local_output, _ = here.communicate(timeout=1500)
     assert here.returncode == 0, local_output
     assert datasets_of(data_dir) == datasets_of(local)
+
+
+async def finished_batches(pool_name: str):
+    """The pool's completed flow runs (batches), with their start and end times."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, WorkPoolFilter, WorkPoolFilterName
+    from prefect.client.schemas.objects import StateType
+
+    async with get_client() as client:
+        return await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))),
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool_name])))
 
 
 async def running_batch(pool_name: str):

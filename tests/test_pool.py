@@ -34,7 +34,7 @@ def pool_environment() -> dict[str, str]:
 
 
 @pytest.fixture()
-def pool(tmp_path):
+def pool(tmp_path, s3_endpoint):  # the workers inherit the local S3 endpoint's variables from the start
     name = f"crsdata-test-{uuid.uuid4().hex[:8]}"
     env = pool_environment()
     subprocess.run([str(PREFECT), "work-pool", "create", name, "--type", "process"], env=env, check=True,
@@ -114,9 +114,14 @@ async def running_batch(pool_name: str):
     return [r for r in runs if r.work_pool_name == pool_name and r.infrastructure_pid]
 
 
-def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, pool):
+@pytest.mark.parametrize("store", ["folder", "s3"])
+def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, store, request, pool):
     pool_name, workers = pool
-    data_dir = tmp_path / "data"
+    if store == "s3":
+        bucket = request.getfixturevalue("s3_bucket")
+        data_dir, root = f"s3://{bucket}/store", f"{bucket}/store"
+    else:
+        data_dir = tmp_path / "data"
     run = deploy_and_run(tmp_path, pool_name, data_dir)
     deadline, running = time.monotonic() + 600, []
     while time.monotonic() < deadline and not running:
@@ -131,9 +136,17 @@ def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, pool):
             os.killpg(group, signal.SIGKILL)
     output, _ = run.communicate(timeout=1500)
     assert run.returncode == 0, output
-    catalog = assert_store_consistent(data_dir)
-    assert len(catalog) == len(DOCUMENTS), output
+    if store == "s3":
+        import s3fs
 
+        from tests.test_remote_store import remote_catalog, remote_editions
+
+        fs = s3fs.S3FileSystem()
+        editions, catalog = remote_editions(fs, root), remote_catalog(fs, root)
+        assert len(editions) == len(DOCUMENTS) and sorted(catalog["path"]) == sorted(editions), output
+    else:
+        catalog = assert_store_consistent(data_dir)
+        assert len(catalog) == len(DOCUMENTS), output
 
 
 def test_a_pool_run_into_s3_publishes_each_edition_once(tmp_path, s3_bucket, pool):

@@ -9,7 +9,6 @@ run; a damaged remote unit is refused, never half taken.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path, PurePosixPath
 
 import pandas as pd

@@ -75,7 +75,7 @@ def poll(config_path, watch, inbox, crs_base_url, data_dir, workers):
     sigterm_as_keyboard_interrupt()
     result = poll_once(config, report_fetch=echo_fetched, report_outcome=echo_poll_outcome)
     for failure in result.failures:
-        click.echo(f"Error: {CrsdataError(failure.subject, failure.reason)}", err=True)
+        echo_outcome(failure)
     if result.nothing_new:
         checked = ", ".join(result.found.checked) or "nothing"
         click.echo(f"Nothing new (checked {checked}) in {result.seconds:.1f} s.")

@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from flows.settings import Settings
-from flows.pipeline.workers import Job, JobResult, dead_worker_reason, extract_job, start_pool
+from flows.pipeline.workers import Job, JobResult, dead_worker_reason, extract_job, failed_result, start_pool
 
 class WorkerPool:
     """The process pool, replaced when a worker dies so the documents after it still run."""
@@ -33,7 +33,7 @@ class WorkerPool:
                 return pool.submit(extract_job, job).result()
             except BrokenProcessPool:
                 self.replace(pool)
-        return JobResult(job, False, dead_worker_reason(job))
+        return failed_result(job, dead_worker_reason(job))
 
     def replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:

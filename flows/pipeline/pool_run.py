@@ -169,7 +169,7 @@ def run_on_pool(todo: list, settings, *, batch_size: int, report_id: str | None,
                 announce: Callable[[str], None], batch_timeout: float) -> list:
     """Submit `todo` (stored originals with their names) in batches, wait, resubmit once what a dead
     worker lost; one Outcome per document, as a local run gives."""
-    from flows.pipeline.run_flow import Outcome
+    from flows.outcome import Outcome
 
     require_server()
     names = {stored.sha256: name for stored, name in todo}

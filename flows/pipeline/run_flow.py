@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
@@ -16,37 +16,8 @@ from flows.errors import CrsdataError
 from flows.store.publish import published_sources, publish_edition, repair_store
 from flows.settings import Settings
 from flows.pipeline.workers import Job, JobResult
+from flows.outcome import Outcome, RunSummary
 from schemas.rejected_rows import rows_rejected
-
-
-@dataclass
-class Outcome:
-    name: str
-    status: str                # published, republished, unchanged, failed
-    reason: str = ""
-    report_id: str = ""
-    edition: str = ""
-    seconds: float = 0.0
-    pages: int = 0
-    stage_seconds: dict = field(default_factory=dict)
-    worker_pid: int = 0
-    worker_peak_rss_mb: float = 0.0
-    worker_pss_mb: float = 0.0
-    diff: str = ""             # the diff folder published against the previous edition, if any
-    rows_rejected: int = 0     # rows kept aside by validation (rejected_rows), counted once per row
-
-
-@dataclass
-class RunSummary:
-    outcomes: list[Outcome] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
 
 
 def expand_inputs(paths: list[Path]) -> list[tuple[Path, Path | None]]:
@@ -177,17 +148,15 @@ def stored_jobs(sha256s: list[str], settings: Settings, report_id: str | None) -
 
 def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> Outcome:
     name = result.job.name
-    if not result.ok:
+    done = replace(result.outcome, seconds=seconds)
+    if done.failed:
         from flows.errors import one_line
 
         if result.validation_report is not None:
             write_validation_report(settings.processed_dir, name, result.validation_report)
-        record = raw_store.failure_record(result.job.sha256, Path(name).name, result.reason, settings.failure_conditions())
+        record = raw_store.failure_record(result.job.sha256, Path(name).name, done.reason, settings.failure_conditions())
         raw_store.update_failed_documents(settings.raw_dir, {result.job.sha256: record}, set())
-        return Outcome(
-            one_line(name), "failed", one_line(result.reason), seconds=seconds, worker_pid=result.worker_pid,
-            worker_peak_rss_mb=result.worker_peak_rss_mb, worker_pss_mb=result.worker_pss_mb,
-        )
+        return replace(done, name=one_line(name), reason=one_line(done.reason))
     extracted = result.extracted
     store = remote.store_of(settings)
     if store is not None:  # what other machines published of this report, before deciding on its edition
@@ -196,10 +165,8 @@ def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> 
     rejected = extracted.datasets.get("rejected_rows")
     if published.status != "unchanged" and rejected is not None and not rejected.empty:
         write_validation_report(settings.processed_dir, name, rejected)
-    return Outcome(
-        name, published.status, "", published.report_id, published.edition, seconds, extracted.pages, extracted.seconds,
-        result.worker_pid, result.worker_peak_rss_mb, result.worker_pss_mb, rows_rejected=rows_rejected(rejected),
-    )
+    return replace(done, status=published.status, report_id=published.report_id, edition=published.edition,
+                   path=published.path, rows_rejected=rows_rejected(rejected))
 
 
 def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
@@ -209,20 +176,20 @@ def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
     from flows.changes.diffs import diff_after_publish, diff_before_next
     from flows.changes.history import write_history
 
-    folders = []
+    folders, warnings = [], []
     try:
         for make_diff in (diff_after_publish, diff_before_next):
             folder = make_diff(settings.processed_dir, outcome.report_id, outcome.edition)
             if folder is not None:
                 folders.append(str(Path(folder).relative_to(settings.processed_dir)))
     except Exception as exc:  # the edition is published; a diff failure is reported, not fatal
-        outcome.reason = f"diff against a neighbouring edition failed: {type(exc).__name__}: {exc}"
-    outcome.diff = ", ".join(folders)
+        warnings.append(f"diff against a neighbouring edition failed: {type(exc).__name__}: {exc}")
     try:
         write_history(settings.processed_dir, outcome.report_id)
     except Exception as exc:  # like a diff failure: the edition is published, the history can be rebuilt later
-        outcome.reason = "; ".join(filter(None, [outcome.reason, f"history rebuild failed: {type(exc).__name__}: {exc}"]))
-    return outcome_sent_to_store(outcome, settings)
+        warnings.append(f"history rebuild failed: {type(exc).__name__}: {exc}")
+    diffed = replace(outcome, diff=", ".join(folders), reason="; ".join(filter(None, [outcome.reason, *warnings])))
+    return outcome_sent_to_store(diffed, settings)
 
 
 def outcome_sent_to_store(outcome: Outcome, settings: Settings) -> Outcome:
@@ -234,8 +201,7 @@ def outcome_sent_to_store(outcome: Outcome, settings: Settings) -> Outcome:
     try:
         remote.sync_report(store, outcome.report_id, prefer="local")
     except Exception as exc:  # the backend's own errors: one line, the document fails, the run goes on
-        return Outcome(outcome.name, "failed", f"published in the mirror but not sent to {store.url}: {type(exc).__name__}: {exc}",
-                       outcome.report_id, outcome.edition, outcome.seconds, outcome.pages)
+        return replace(outcome, status="failed", reason=f"published in the mirror but not sent to {store.url}: {type(exc).__name__}: {exc}")
     return outcome
 
 

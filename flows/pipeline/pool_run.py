@@ -64,7 +64,7 @@ def process_batch(data_dir: str, sha256s: list[str], report_id: str | None = Non
              "edition": o.edition, "pages": o.pages, "seconds": round(o.seconds, 2)} for job, o in zip(jobs, outcomes)]
     create_table_artifact(key=OUTCOMES_ARTIFACT, table=rows or [{"sha256": "", "status": "none"}],
                           description="Each document of this batch: status and reason")
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("published", "republished", "unchanged", "failed")}
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("published", "republished", "unchanged", "failed")}  # rows: what the artifact holds
     get_run_logger().info("Batch of %d: %s", len(sha256s), ", ".join(f"{n} {s}" for s, n in counts.items()))
     return counts
 

@@ -438,3 +438,18 @@ def test_a_header_line_break_the_web_rendering_dropped_is_a_space():
     table = pipe_table_to_table(["| Fiscal Year | Amount($ millions) | Legislation ", "| 2018 | 225 | P.L. 115-141 "], None)
     assert table.rows[0] == ("Fiscal Year", "Amount ($ millions)", "Legislation")
     assert table.rows[1] == ("2018", "225", "P.L. 115-141")
+
+
+def test_a_spanning_label_at_the_end_of_a_short_header_row_spans_the_missing_cells():
+    # R48694 v10 Table 2 (the corpus rendering): "FY2025-FY2026 Request" spans "Dollar Change" and
+    # "Percentage Change"; the rendering printed it once and dropped the row's last cell
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "|  |  |  |  | FY2025-FY2026 Request ",
+        "| Department/Agency | FY2024 | FY2025 | FY2026 (Request) | Dollar Change | Percentage Change ",
+        "| Department of Agriculture | 3,278 | 3,336 | 2,493 | -843 | -25.3% ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 2.")], [])
+    assert [c["column"] for c in cells][-2:] == ["FY2025-FY2026 Request / Dollar Change", "FY2025-FY2026 Request / Percentage Change"]
+    assert [c["column"] for c in cells][:3] == ["FY2024", "FY2025", "FY2026 (Request)"]

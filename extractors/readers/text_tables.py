@@ -169,7 +169,16 @@ def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[
         k, rest = divmod(len(spanned), len(spanning))
         if k >= 2 and rest == 0:
             out[level - 1] = upper[:1] + upper_values[:single] + [label for label in spanning for _ in range(k)]
-    return out
+    return [spread_last_label_to_the_end(row, len(rows[-1])) for row in out[:header_rows - 1]] + out[header_rows - 1:]
+
+
+def spread_last_label_to_the_end(row: list[str], width: int) -> list[str]:
+    """An upper header row with fewer cells than the table whose last cell is a label: the cells
+    missing at its end are that label's colspan, dropped by the rendering ("| | | | |
+    FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2)."""
+    if len(row) >= width or len(row) < 2 or not row[-1] or sum(1 for c in row[1:] if c) != 1:
+        return row
+    return row + [row[-1]] * (width - len(row))
 
 
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:

@@ -453,3 +453,20 @@ def test_a_spanning_label_at_the_end_of_a_short_header_row_spans_the_missing_cel
     cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 2.")], [])
     assert [c["column"] for c in cells][-2:] == ["FY2025-FY2026 Request / Dollar Change", "FY2025-FY2026 Request / Percentage Change"]
     assert [c["column"] for c in cells][:3] == ["FY2024", "FY2025", "FY2026 (Request)"]
+
+
+def test_upper_labels_over_every_column_the_stub_too_in_web_markdown():
+    # R48917 v2 Table 2 (the corpus rendering): two chambers' labels over three columns each
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "| House Committee Directives | Senate Committee Directives ",
+        "| Committee | Type of Instruction | Amount | Committee | Type of Instruction | Amount ",
+        "| Homeland Security | Increase deficit | +$70 | Homeland Security and Governmental Affairs | Increase deficit | +$70 ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 2.")], [])
+    assert [c["column"] for c in cells] == [
+        "House Committee Directives / Type of Instruction", "House Committee Directives / Amount",
+        "Senate Committee Directives / Committee", "Senate Committee Directives / Type of Instruction",
+        "Senate Committee Directives / Amount",
+    ]

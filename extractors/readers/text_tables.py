@@ -160,6 +160,12 @@ def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[
     out = [list(r) for r in rows]
     for level in range(header_rows - 1, 0, -1):
         upper, lower = out[level - 1], out[level]
+        k, rest = divmod(len(lower), len(upper))
+        if all(upper) and all(lower) and k >= 2 and rest == 0:
+            # every column, the stub too, is under one of the upper labels ("House Committee
+            # Directives | Senate Committee Directives" over three columns each, R48917 Table 2)
+            out[level - 1] = [label for label in upper for _ in range(k)]
+            continue
         upper_values = [c for c in upper[1:] if c]
         lower_cells = lower[1:]
         single = next((i for i, c in enumerate(lower_cells) if c), len(lower_cells))
@@ -176,7 +182,7 @@ def spread_last_label_to_the_end(row: list[str], width: int) -> list[str]:
     """An upper header row with fewer cells than the table whose last cell is a label: the cells
     missing at its end are that label's colspan, dropped by the rendering ("| | | | |
     FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2)."""
-    if len(row) >= width or len(row) < 2 or not row[-1] or sum(1 for c in row[1:] if c) != 1:
+    if len(row) >= width or len(row) < 2 or row[0] or not row[-1] or sum(1 for c in row[1:] if c) != 1:
         return row
     return row + [row[-1]] * (width - len(row))
 

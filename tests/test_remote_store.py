@@ -155,3 +155,14 @@ def test_a_missing_bucket_is_one_error_line_before_any_work(tmp_path, s3_endpoin
     code, output = crsdata("run", str(EDITIONS[0]), "--data-dir", "s3://no-such-bucket-here/store", cwd=tmp_path)
     assert code == 1
     assert output.strip() == "Error: s3://no-such-bucket-here/store: no such bucket or folder: no-such-bucket-here"
+
+
+def test_a_poll_publishes_into_s3(tmp_path, s3_bucket):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / EDITIONS[0].name).write_bytes(EDITIONS[0].read_bytes())
+    code, output = crsdata("poll", "--inbox", str(inbox), "--data-dir", f"s3://{s3_bucket}/store", cwd=tmp_path)
+    assert code == 0, output
+    fs, root = s3fs.S3FileSystem(), f"{s3_bucket}/store"
+    assert sorted(remote_editions(fs, root)) == ["IF10753/2026-04-20.v6"]
+    assert list(remote_catalog(fs, root)["path"]) == ["IF10753/2026-04-20.v6"]

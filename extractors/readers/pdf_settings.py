@@ -44,7 +44,7 @@ class PdfSettings:
     column_line_width_ratio: float = 0.25  # prose lines wider than this share of the page nearly fill a
     #                                    column (~240 pt on a letter page); table cells are narrower
     right_column_before: float = 10.0  # a right-column line starts from this before the page middle ...
-    right_column_after: float = 30.0   # ... to this after it (the gutter is not always centred)
+    right_column_after: float = 30.0   # ... to this after it
     left_column_indent: float = 100.0  # a left-column line starts at least this left of the middle ...
     left_column_overrun: float = 5.0   # ... and ends at most this right of it
     gutter_offset: float = 3.0         # the gutter is this left of the leftmost right-column start
@@ -55,7 +55,8 @@ class PdfSettings:
     #                                        the page width
     footnote_rule_min_width: float = 100.0  # it is about 2 inches (144 pt) wide: rules from this ...
     footnote_rule_max_width: float = 200.0  # ... to this wide qualify
-    footnote_rule_thickness: float = 2.0    # a rule thinner than this (strictly; table rules may be 2.0)
+    footnote_rule_thickness: float = 2.0    # it is thinner than this (strictly: the table finder's
+    #                                         rule_thickness takes 2.0 itself)
     footnote_rule_top_ratio: float = 0.3    # it lies below this share of the page height: a short rule
     #                                         higher up is a table or box border
     title_short_chars: int = 3         # a page-1 line of at most this many characters is never the title
@@ -63,7 +64,8 @@ class PdfSettings:
     #                                    than this is a report's cover
     # page furniture and footnotes (pdf_body). The table finder's `margin` below (60 pt) drops rules
     # and table words by position alone; these bands drop only small type (or the repeated title),
-    # so prose may start in them. The values were tuned apart and are kept apart: behaviour is fixed.
+    # so prose may start in them. They came into the code separately; making them one could move
+    # lines, so each keeps its value.
     page_header_band: float = 55.0     # small type whose top is above this is the running header
     page_footer_band: float = 50.0     # small type lower than this above the page foot is the running
     #                                    footer; the footnote area ends there
@@ -93,10 +95,10 @@ class PdfSettings:
     author_role_spacing: float = 1.5   # an In Focus closing role wraps onto a line closer than this x size
     # tables (pdf_table_lines, pdf_table_grid, pdf_tables)
     margin: float = 60.0               # running header / footer band: rules there are page furniture
-    footer_word_allowance: float = 15.0  # table words may end this far into the bottom band (the band is
-    #                                    measured on tops, a word's bottom is ~10 pt lower)
+    footer_word_allowance: float = 15.0  # table words may end this far into the bottom band: the band is
+    #                                    a top position, and a word's bottom is a type size below its top
     page_footer_ratio: float = 0.85    # Insight / Legal Sidebar footers print higher than the band: lines
-    #                                    matching the footer text below this share of the page height
+    #                                    reading as footer text below this share of the page height are too
     line_tolerance: float = 3.0        # words whose tops differ by less than this share a line
     phrase_gap: float = 5.0            # a wider gap between words on a line separates phrases
     rule_thickness: float = 2.0        # a rectangle or line at most this tall is a rule

@@ -9,7 +9,9 @@ multiplies the font size of the line at hand.
 
 Left in the code on purpose: counts of lines, rows or items on a page (`>= 5` wide lines for two
 columns, `>= 3` dot leaders for a contents page, a look-back of 6 rows), which are logic rather
-than geometry, and pdfplumber's own "text" strategy settings.
+than geometry, and pdfplumber's own "text" strategy settings. Not moved yet: pdf.py's summary-page
+numbers (the "Legal Sidebar" banner above 150 pt, the summary box from 0.7 of the width, body size
++ 1 pt for summary text).
 """
 from __future__ import annotations
 

@@ -9,9 +9,12 @@ multiplies the font size of the line at hand.
 
 Left in the code on purpose: counts of lines, rows or items on a page (`>= 5` wide lines for two
 columns, `>= 3` dot leaders for a contents page, a look-back of 6 rows), which are logic rather
-than geometry, and pdfplumber's own "text" strategy settings. Not moved yet: pdf.py's summary-page
-numbers (the "Legal Sidebar" banner above 150 pt, the summary box from 0.7 of the width, body size
-+ 1 pt for summary text).
+than geometry, and pdfplumber's own "text" strategy settings.
+
+No preset per product type: on the 39 corpus PDFs no threshold needs another value for In Focus,
+Insight, Legal Sidebar or Report pages. What does differ between them (two columns from page 1, a
+cover and contents pages, a summary page with its side box, a banner) is read off the page itself
+(pdf_layout, pdf.pages_to_content), so a product that mixes layouts is still read right.
 """
 from __future__ import annotations
 
@@ -78,6 +81,12 @@ class PdfSettings:
     footnote_rule_gap: float = 20.0    # the first footnote line starts this close under the rule
     table_region_body_size: float = 1.01  # inside a parsed table region, a line within this of the body
     #                                    size in the body face is prose and stays (1 pt plus rounding)
+    # page 1 and the summary page of a report (pdf)
+    banner_top: float = 150.0          # the "Legal Sidebar" banner is printed above this on page 1
+    summary_box_ratio: float = 0.7     # a report's summary page prints its side box (date, authors) from
+    #                                    this share of the page width; the summary text is left of it
+    summary_size_slack: float = 1.0    # summary text is body size up to this larger; a larger or
+    #                                    sans-serif block in the summary box is a table, data not text
     # paragraphs, headings, captions (pdf_paragraphs)
     paragraph_line_spacing: float = 1.55  # a line further below the previous than this x the larger size
     #                                    starts a paragraph: wrapped lines stay under it, a blank line not
@@ -169,7 +178,7 @@ class PdfSettings:
 
 # shares of a size, a width or a page: 1 or more would take in everything
 BELOW_ONE = ("superscript_ratio", "bold_share", "column_line_width_ratio", "footnote_rule_x0_ratio",
-             "footnote_rule_top_ratio", "body_line_width_ratio", "page_footer_ratio", "footnote_separator_ratio")
+             "footnote_rule_top_ratio", "body_line_width_ratio", "page_footer_ratio", "footnote_separator_ratio", "summary_box_ratio")
 # line pitches (x size): at 1 or less every wrapped line would start a block of its own; a drop
 # capital is larger than the body text by definition
 ABOVE_ONE = ("drop_cap_ratio", "paragraph_line_spacing", "heading_line_spacing", "box_line_spacing",

@@ -50,7 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 # Never tuned on: 8 of the 25 products added in the second round, picked by report type before any
 # of them was read (2 In Focus, 1 Insight, 1 Legal Sidebar, 4 full reports).
-HELD_OUT = {"IF12106", "IF12929", "IN12422", "LSB11420", "R47194", "R48179", "R48914", "IF13204"}
+# R47194 was held out until its tables were read for the web-markdown header rules (2026-12-02):
+# it counts as tuning since.
+HELD_OUT = {"IF12106", "IF12929", "IN12422", "LSB11420", "R48179", "R48914", "IF13204"}
 NOISE_DATASETS = ("figures", "table_cells", "dates")
 
 MONEY_RE = re.compile(r"(?:(?<=[(\s])(?P<sign>[-\u2212]))?\$\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\s?(thousand|million|billion|trillion)\b)?", re.I)

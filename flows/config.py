@@ -16,6 +16,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows.errors import CrsdataError
+from flows.store.location import is_store_url, url_to_location
 
 DEFAULT_CRS_BASE_URL = "https://www.congress.gov"
 DEFAULT_API_BASE_URL = "https://api.congress.gov"
@@ -52,7 +53,7 @@ def watch_ids_to_checked(report_ids, subject: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PollConfig:
-    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("CRSDATA_HOME") or "."))
+    data_dir: Path | str = field(default_factory=lambda: Path(os.environ.get("CRSDATA_HOME") or "."))
     workers: int = 1
     inboxes: tuple[Path, ...] = ()
     watch: tuple[str, ...] = ()
@@ -72,10 +73,15 @@ class PollConfig:
     max_bytes: int = 60 * 1024 * 1024
     cron: str = DEFAULT_CRON
     source_file: Path | None = None
+    store_url: str | None = None      # data_dir given as a store URL: data_dir is then its local mirror
 
     def __post_init__(self) -> None:
         subject = str(self.source_file or "settings")
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen dataclass)
+        if is_store_url(self.data_dir):
+            mirror, url = url_to_location(str(self.data_dir))
+            set_("data_dir", mirror)
+            set_("store_url", url)
         set_("data_dir", Path(self.data_dir).resolve())
         set_("inboxes", tuple(Path(p).resolve() for p in self.inboxes))
         set_("watch", watch_ids_to_checked(self.watch, subject))
@@ -102,6 +108,10 @@ class PollConfig:
                 raise ConfigError(subject, reason)
 
     @property
+    def location(self) -> str:
+        return self.store_url or str(self.data_dir)
+
+    @property
     def has_sources(self) -> bool:
         return bool(self.inboxes or self.watch or self.congress_api)
 
@@ -118,6 +128,8 @@ class PollConfig:
         for name, value in (("crs_base_url", crs_base_url), ("data_dir", data_dir), ("workers", workers)):
             if value is not None:
                 changes[name] = value
+        if data_dir is not None:
+            changes["store_url"] = None  # set again by __post_init__ when the new data_dir is a URL
         return replace(self, **changes) if changes else self
 
 
@@ -214,7 +226,7 @@ def file_to_kwargs(parsed: ConfigFile, base: Path) -> dict:
     for table in tables:
         for key, value in table.model_dump(exclude_none=True).items():
             kwargs[table.renamed.get(key, key)] = tuple(value) if isinstance(value, list) else value
-    if "data_dir" in kwargs:
+    if "data_dir" in kwargs and not is_store_url(kwargs["data_dir"]):
         kwargs["data_dir"] = base / kwargs["data_dir"]
     if "inboxes" in kwargs:
         kwargs["inboxes"] = tuple(base / p for p in kwargs["inboxes"])

@@ -41,3 +41,12 @@ class ValidationFailedError(CrsdataError):
 
 class NotFoundError(CrsdataError):
     """A report, edition or dataset the user asked for is not in the store."""
+
+
+def internal_error_reason(exc: BaseException) -> str:
+    """The reason for a bug caught so that the batch goes on: the exception and where it was raised."""
+    import traceback
+    from pathlib import Path
+
+    last = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"

@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.store.location import is_store_url, url_to_location
+
 MIB = 1024 * 1024
 # Address space (RLIMIT_AS) a document may add to its worker, beyond what the worker maps when the
 # document starts. Measured on the 2-core machine: a forked worker with spaCy loaded maps ~470 MB
@@ -21,7 +23,9 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = field(default_factory=default_data_dir)
+    # A folder, or an fsspec URL (s3://bucket/prefix): then data_dir becomes the local mirror of
+    # that store (flows.store.remote) and store_url keeps the URL.
+    data_dir: Path | str = field(default_factory=default_data_dir)
     # spaCy pipeline package; None = official en_core_web_sm when installed, else its PyPI copy
     spacy_model: str | None = field(default_factory=lambda: os.environ.get("CRSDATA_SPACY_MODEL") or None)
     workers: int = 1
@@ -35,8 +39,13 @@ class Settings:
     # A symbolic link in a folder being read is refused unless this is set and its target is a
     # regular file inside that folder; a link given by itself is always refused.
     allow_links_inside: bool = False
+    store_url: str | None = None
 
     def __post_init__(self) -> None:
+        if is_store_url(self.data_dir):
+            mirror, url = url_to_location(str(self.data_dir))
+            object.__setattr__(self, "data_dir", mirror)
+            object.__setattr__(self, "store_url", url)
         object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
@@ -44,6 +53,11 @@ class Settings:
             raise ValueError("max_bytes, max_pages and timeout_seconds must be positive")
         if self.max_memory_mb < 128:
             raise ValueError("max_memory_mb must be at least 128")
+
+    @property
+    def location(self) -> str:
+        """What names this data folder to another process or machine: the store URL, or the folder."""
+        return self.store_url or str(self.data_dir)
 
     @property
     def raw_dir(self) -> Path:

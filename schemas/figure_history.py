@@ -20,7 +20,7 @@ class Schema(pa.DataFrameModel):
     status: Series[str] = pa.Field(isin=STATUSES, description="new (first edition that prints it), same (value, range and qualifier as in the edition before), changed, dropped (first edition without it; no row after that)")
     label: Series[str] = pa.Field(str_length={"min_value": 1}, description="What the fact measures, as first printed: its subject, else the words before it ('… Japan pays ___')")
     text: Series[str] = pa.Field(nullable=True, description="The figure as printed in this edition; empty when dropped")
-    value: Series[float] = pa.Field(nullable=True, ge=0, description="The number, fully scaled (low end of a range); empty when dropped")
+    value: Series[float] = pa.Field(nullable=True, description="The number, fully scaled (low end of a range; negative only for a change printed with a minus sign, as in figures); empty when dropped")
     value_high: Series[float] = pa.Field(nullable=True, ge=0, description="High end of a range; empty when not a range")
     unit: Series[str] = pa.Field(isin=UNITS, description="Unit (USD, percent, persons, ...), as in figures.unit")
     qualifier: Series[str] = pa.Field(nullable=True, isin=QUALIFIERS, description="Hedge or bound printed before the number (about, over, ...); empty when none")

@@ -31,3 +31,43 @@ def prefect_server(tmp_path_factory):
             os.environ.pop("PREFECT_API_URL", None)
             if previous is not None:
                 os.environ["PREFECT_API_URL"] = previous
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """A local S3-compatible endpoint (moto's standalone server) on 127.0.0.1, named by the standard
+    AWS variables that s3fs/botocore read, for this process and the crsdata processes it starts.
+    Mirrors of remote stores go under the session's temporary folder, not the home folder."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    variables = {
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+        "CRSDATA_MIRRORS": str(tmp_path_factory.mktemp("mirrors")),
+    }
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield variables
+    finally:
+        server.stop()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture()
+def s3_bucket(s3_endpoint) -> str:
+    """A new empty bucket on the local endpoint; returns its name."""
+    import uuid
+
+    import s3fs
+
+    name = f"crsdata-{uuid.uuid4().hex[:12]}"
+    s3fs.S3FileSystem().mkdir(name)
+    return name

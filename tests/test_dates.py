@@ -112,6 +112,10 @@ def test_deterministic(seed_rows):
     ("held on September 9-11, 2024, in", ("September 9-11, 2024", "2024-09-09", "2024-09-11", "day range")),
     ("filed (Mar. 3, 2022) in", ("Mar. 3, 2022", "2022-03-03", "2022-03-03", "day")),
     ("Publication Date: 04/16/2026", ("04/16/2026", "2026-04-16", "2026-04-16", "day")),
+    ("signed Sept. 5, 2024, and", ("Sept. 5, 2024", "2024-09-05", "2024-09-05", "day")),
+    ("on 5 June 2024 the", ("5 June 2024", "2024-06-05", "2024-06-05", "day")),
+    ("a leap day, February 29, 2024, when", ("February 29, 2024", "2024-02-29", "2024-02-29", "day")),
+    ("by the 21st of (June 1st, 2025) then", ("June 1st, 2025", "2025-06-01", "2025-06-01", "day")),
 ])
 def test_expression_kinds(text, expected):
     rows = [(r["text"], r["start"], r["end"], r["granularity"]) for r in dates_in(text)]

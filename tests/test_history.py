@@ -303,3 +303,17 @@ def test_every_history_column_is_described(module):
     assert list(module.COLUMNS) == list(columns)
     assert [c for c, spec in columns.items() if not (spec.description or "").strip()] == []
     assert (module.__doc__ or "").strip()
+
+
+def test_a_signed_change_is_a_valid_history_value(processed):
+    """figures allows a negative value for a change printed with a minus sign ("(-6%)" in R48694's
+    text, whose history rebuild once failed on it); the history of such a figure validates too."""
+    from flows.changes.history import records_to_history_frame
+
+    v6 = load_edition(processed / "IF10753" / "2026-04-20.v6")
+    frames = dict(v6.frames)
+    first = frames["figures"].index[0]
+    frames["figures"] = frames["figures"].assign(value=frames["figures"]["value"].where(frames["figures"].index != first, -6.0))
+    signed = EditionData(v6.edition, v6.manifest, frames)
+    history = records_to_history_frame("IF10753", editions_to_figure_history("IF10753", [signed]), "figures")
+    assert -6.0 in set(history["value"])

@@ -137,12 +137,12 @@ def test_the_folder_source_refuses_links_unless_allowed_inside(tmp_path):
     raw = tmp_path / "raw"
     found = find_new_files([inbox], raw, max_bytes=10 << 20)
     assert found.local_files == [inbox / "IF10753.6.pdf"]
-    assert sorted((f.subject, f.reason.split(" (")[0]) for f in found.failures) == [
+    assert sorted((f.name, f.reason.split(" (")[0]) for f in found.failures) == [
         (str(inbox / "again.pdf"), "symbolic link refused"), (str(inbox / "passwd"), "symbolic link refused"),
     ]
     allowed = find_new_files([inbox], raw, max_bytes=10 << 20, allow_links_inside=True)
     assert allowed.local_files == [inbox / "IF10753.6.pdf"]  # the link's target, once
-    assert [f.subject for f in allowed.failures] == [str(inbox / "passwd")]
+    assert [f.name for f in allowed.failures] == [str(inbox / "passwd")]
 
 
 # ---------------------------------------------------------------- documents that failed before
@@ -254,9 +254,9 @@ def test_a_flate_bomb_runs_out_of_the_workers_memory_limit_alone():
         good = pool.submit(extract_job, job(PDF_DIR / "IF10753.6.pdf")).result()
     finally:
         pool.shutdown()
-    assert (bomb.ok, bomb.reason) == (False, "ran out of memory (limit 512 MB); raise --max-memory")
-    assert good.ok and good.extracted.identity.report_id == "IF10753"
-    assert bomb.worker_pid == good.worker_pid  # the same worker, still usable after the bomb
+    assert (bomb.outcome.status, bomb.outcome.reason) == ("failed", "ran out of memory (limit 512 MB); raise --max-memory")
+    assert good.outcome.status == "extracted" and good.extracted.identity.report_id == "IF10753"
+    assert bomb.outcome.worker_pid == good.outcome.worker_pid  # the same worker, still usable after the bomb
 
 
 # ---------------------------------------------------------------- one run with Prefect

@@ -34,7 +34,7 @@ def pool_environment() -> dict[str, str]:
 
 
 @pytest.fixture()
-def pool(tmp_path):
+def pool(tmp_path, s3_endpoint):  # the workers inherit the local S3 endpoint's variables from the start
     name = f"crsdata-test-{uuid.uuid4().hex[:8]}"
     env = pool_environment()
     subprocess.run([str(PREFECT), "work-pool", "create", name, "--type", "process"], env=env, check=True,
@@ -78,6 +78,10 @@ def test_a_pool_run_publishes_what_a_local_run_does(tmp_path, pool):
     assert "batches done: 4/4" in output and "Summary: 8 published, 0 unchanged, 0 failed" in output, output
     catalog = assert_store_consistent(data_dir)
     assert len(catalog) == len(DOCUMENTS)
+    runs = asyncio.run(finished_batches(pool_name))
+    assert len(runs) == 4 and len({r.infrastructure_pid for r in runs}) == 4
+    assert any(a.start_time < b.end_time and b.start_time < a.end_time for a in runs for b in runs if a is not b), \
+        "no two batches ran at the same time"
 
     local = tmp_path / "local-data"
     here = start_crsdata("run", *[str(PDF_DIR / n) for n in DOCUMENTS], "--data-dir", str(local), cwd=tmp_path,
@@ -85,6 +89,18 @@ def test_a_pool_run_publishes_what_a_local_run_does(tmp_path, pool):
     local_output, _ = here.communicate(timeout=1500)
     assert here.returncode == 0, local_output
     assert datasets_of(data_dir) == datasets_of(local)
+
+
+async def finished_batches(pool_name: str):
+    """The pool's completed flow runs (batches), with their start and end times."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, WorkPoolFilter, WorkPoolFilterName
+    from prefect.client.schemas.objects import StateType
+
+    async with get_client() as client:
+        return await client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED]))),
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[pool_name])))
 
 
 async def running_batch(pool_name: str):
@@ -98,9 +114,14 @@ async def running_batch(pool_name: str):
     return [r for r in runs if r.work_pool_name == pool_name and r.infrastructure_pid]
 
 
-def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, pool):
+@pytest.mark.parametrize("store", ["folder", "s3"])
+def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, store, request, pool):
     pool_name, workers = pool
-    data_dir = tmp_path / "data"
+    if store == "s3":
+        bucket = request.getfixturevalue("s3_bucket")
+        data_dir, root = f"s3://{bucket}/store", f"{bucket}/store"
+    else:
+        data_dir = tmp_path / "data"
     run = deploy_and_run(tmp_path, pool_name, data_dir)
     deadline, running = time.monotonic() + 600, []
     while time.monotonic() < deadline and not running:
@@ -115,6 +136,48 @@ def test_a_worker_killed_mid_batch_loses_no_document(tmp_path, pool):
             os.killpg(group, signal.SIGKILL)
     output, _ = run.communicate(timeout=1500)
     assert run.returncode == 0, output
-    catalog = assert_store_consistent(data_dir)
-    assert len(catalog) == len(DOCUMENTS), output
+    if store == "s3":
+        import s3fs
 
+        from tests.test_remote_store import remote_catalog, remote_editions
+
+        fs = s3fs.S3FileSystem()
+        editions, catalog = remote_editions(fs, root), remote_catalog(fs, root)
+        assert len(editions) == len(DOCUMENTS) and sorted(catalog["path"]) == sorted(editions), output
+    else:
+        catalog = assert_store_consistent(data_dir)
+        assert len(catalog) == len(DOCUMENTS), output
+
+
+def test_a_pool_run_into_s3_publishes_each_edition_once(tmp_path, s3_bucket, pool):
+    """Workers publish into a store on object storage (a local S3 endpoint): each worker's mirror
+    gets the batch's originals from the store and sends its editions there."""
+    import s3fs
+
+    from tests.test_remote_store import remote_catalog, remote_editions
+
+    pool_name, _ = pool
+    url, root = f"s3://{s3_bucket}/store", f"{s3_bucket}/store"
+    documents = DOCUMENTS[:4]
+    env = pool_environment()
+    deployed = subprocess.run([str(CRSDATA), "deploy", "--pool", pool_name, "--data-dir", url],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert deployed.returncode == 0, deployed.stderr
+    assert f"data folder {url}" in deployed.stdout
+    run = start_crsdata("run", *[str(PDF_DIR / n) for n in documents], "--pool", pool_name, "--batch-size", "2",
+                        "--data-dir", url, cwd=tmp_path, env=env)
+    output, _ = run.communicate(timeout=1500)
+    assert run.returncode == 0, output
+    assert "Summary: 4 published, 0 unchanged, 0 failed" in output, output
+    fs = s3fs.S3FileSystem()
+    editions = remote_editions(fs, root)
+    catalog = remote_catalog(fs, root)
+    assert len(editions) == len(documents) and sorted(catalog["path"]) == sorted(editions)
+
+    local = tmp_path / "local-data"
+    here = start_crsdata("run", *[str(PDF_DIR / n) for n in documents], "--data-dir", str(local), cwd=tmp_path,
+                         env={**os.environ})
+    local_output, _ = here.communicate(timeout=1500)
+    assert here.returncode == 0, local_output
+    for (report_id, edition, name), text in datasets_of(local).items():
+        assert fs.cat_file(f"{root}/processed/{report_id}/{edition}/{name}.csv").decode("utf-8") == text

@@ -23,7 +23,7 @@ def test_photo_page_with_only_narrow_lines_is_read_not_called_corrupt():
         doc = pdf_to_document(pdf)
     assert doc.pages == 1
     result = run_job(path)
-    assert "corrupt" not in result.reason and "internal error" not in result.reason
+    assert "corrupt" not in result.outcome.reason and "internal error" not in result.outcome.reason
 
 
 def test_underscore_number_in_a_file_name_is_not_a_version():
@@ -31,7 +31,7 @@ def test_underscore_number_in_a_file_name_is_not_a_version():
     assert filename_to_identity_hints("IF12155_0.pdf") == {"report_id": "IF12155"}
     assert filename_to_identity_hints("IF12155.0.pdf") == {"report_id": "IF12155"}
     result = run_job(REGRESSIONS / "IF12155-page1-only.pdf")
-    assert result.ok, result.reason
+    assert result.outcome.status == "extracted", result.outcome.reason
     documents = result.extracted.datasets["documents"]
     assert documents.loc[0, "report_id"] == "IF12155"
     # page 1 alone has no footer identity line: the number comes from the file name, no version is made up

@@ -153,7 +153,7 @@ def test_bytes_that_are_not_a_whole_pdf_are_never_stored(server, tmp_path, make_
     found = crs.find_new_versions(make_net(), raw, tmp_path / "processed", ["IF10753"], server.base, max_first_version=8)
     assert found.fetched == []
     assert len(found.failures) == 1 and found.failures[0].reason.startswith(reason_start)
-    assert found.failures[0].subject == server.base + crs_path("IF10753", 6)
+    assert found.failures[0].name == server.base + crs_path("IF10753", 6)
     assert not (raw / "objects").exists() or stored_originals(raw) == []
 
 
@@ -201,7 +201,7 @@ def test_congress_api_pages_the_list_fetches_pdfs_and_trusts_the_pdf_version(ser
     # The list says 7, the item says 102, the PDF footer says 7: the footer wins.
     assert (meta["api_list_version"], meta["api_detail_version"], meta["version"]) == (7, 102, 7)
     assert meta["source"] == server.base + crs_path("IF10753", 7)
-    assert [(f.subject, f.reason) for f in found.failures] == [("R00000", "the API lists no PDF format for this report")]
+    assert [(f.name, f.reason) for f in found.failures] == [("R00000", "the API lists no PDF format for this report")]
     assert [r.query["offset"] for r in server.list_requests()] == [["0"], ["2"]]   # 3 distinct of 3: settled
     # The key goes only to the API, in a header: never in a URL, never to the PDF host path.
     for request in server.requests:
@@ -305,10 +305,10 @@ def test_bad_config_files_are_one_line_errors(tmp_path, text, reason_part):
 
 def test_failed_download_log_is_a_dot_file(tmp_path):
     from flows.schedule.poll import record_failures
-    from flows.schedule.sources import Failure
+    from flows.schedule.sources import fetch_failure
 
     raw = tmp_path / "raw"
-    record_failures(raw, [], [Failure("http://x/IF1.1.pdf", "server answered HTTP 500", "crs")])
+    record_failures(raw, [], [fetch_failure("http://x/IF1.1.pdf", "server answered HTTP 500", "crs")])
     assert load_failed_downloads(raw)[0]["reason"] == "server answered HTTP 500"
     from flows.store.raw_store import inbox_files
     assert inbox_files(raw) == []
@@ -417,7 +417,7 @@ def test_a_list_that_never_settles_is_a_failure_and_its_window_is_listed_again(f
     raw = tmp_path / "raw"
     found = congress_api.find_new_reports(make_net(), raw, fake.base, API_KEY, now=SUMMER, page_size=2, max_walks=3)
 
-    assert [f.subject for f in found.failures] == ["congress.gov API list"]
+    assert [f.name for f in found.failures] == ["congress.gov API list"]
     assert "never settled: 4 distinct reports seen in 3 walks, the API counts 5" in found.failures[0].reason
     assert sorted(fake.detail_requests()) == sorted(r for r, _ in TIED_REPORTS[:4])   # still requested now
     assert len(found.fetched) == 4

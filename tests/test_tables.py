@@ -410,3 +410,63 @@ def test_table_of_long_descriptions_continued_on_the_next_page_is_kept():
     assert "Stress Tests" in labels
     assert any(label.startswith("Supplementary Leverage Ratio") for label in labels)
     assert len(table.rows) >= 9
+
+
+def test_leading_single_columns_and_groups_under_one_upper_label_in_web_markdown():
+    # R47194 v5 Table A-1 (the corpus rendering, line 362): "All Bridges (number)" has no label
+    # below it, and two labels span three columns each ("Good | Fair | Poor"), colspans dropped
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "| State | All Bridges (number) | Condition Rating (number) | Condition Rating (percentage) ",
+        "|  |  | Good | Fair | Poor | Good | Fair | Poor ",
+        "| Alabama | 16,181 | 5,801 | 9,835 | 545 | 35.9 | 60.8 | 3.4 ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table A-1.")], [])
+    assert [(c["column"], c["value"]) for c in cells] == [
+        ("All Bridges (number)", "16,181"), ("Condition Rating (number) / Good", "5,801"),
+        ("Condition Rating (number) / Fair", "9,835"), ("Condition Rating (number) / Poor", "545"),
+        ("Condition Rating (percentage) / Good", "35.9"), ("Condition Rating (percentage) / Fair", "60.8"),
+        ("Condition Rating (percentage) / Poor", "3.4"),
+    ]
+
+
+def test_a_header_line_break_the_web_rendering_dropped_is_a_space():
+    # R47194 v5 Table 3: the PDF prints "Amount" over "($ millions)"; the rendering glues them
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    table = pipe_table_to_table(["| Fiscal Year | Amount($ millions) | Legislation ", "| 2018 | 225 | P.L. 115-141 "], None)
+    assert table.rows[0] == ("Fiscal Year", "Amount ($ millions)", "Legislation")
+    assert table.rows[1] == ("2018", "225", "P.L. 115-141")
+
+
+def test_a_spanning_label_at_the_end_of_a_short_header_row_spans_the_missing_cells():
+    # R48694 v10 Table 2 (the corpus rendering): "FY2025-FY2026 Request" spans "Dollar Change" and
+    # "Percentage Change"; the rendering printed it once and dropped the row's last cell
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "|  |  |  |  | FY2025-FY2026 Request ",
+        "| Department/Agency | FY2024 | FY2025 | FY2026 (Request) | Dollar Change | Percentage Change ",
+        "| Department of Agriculture | 3,278 | 3,336 | 2,493 | -843 | -25.3% ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 2.")], [])
+    assert [c["column"] for c in cells][-2:] == ["FY2025-FY2026 Request / Dollar Change", "FY2025-FY2026 Request / Percentage Change"]
+    assert [c["column"] for c in cells][:3] == ["FY2024", "FY2025", "FY2026 (Request)"]
+
+
+def test_upper_labels_over_every_column_the_stub_too_in_web_markdown():
+    # R48917 v2 Table 2 (the corpus rendering): two chambers' labels over three columns each
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "| House Committee Directives | Senate Committee Directives ",
+        "| Committee | Type of Instruction | Amount | Committee | Type of Instruction | Amount ",
+        "| Homeland Security | Increase deficit | +$70 | Homeland Security and Governmental Affairs | Increase deficit | +$70 ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 2.")], [])
+    assert [c["column"] for c in cells] == [
+        "House Committee Directives / Type of Instruction", "House Committee Directives / Amount",
+        "Senate Committee Directives / Committee", "Senate Committee Directives / Type of Instruction",
+        "Senate Committee Directives / Amount",
+    ]

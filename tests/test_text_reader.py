@@ -120,3 +120,27 @@ def test_lettered_table_notes_stay_with_their_table():
     body = " ".join(s.text for s in content_sections(blocks_to_sections(doc.blocks)))
     assert "Amounts for the proposed NIBS" not in body
     assert "DOE was established in 1977 by the Department of Energy Organization Act" in body
+
+
+def test_a_cell_with_two_paragraphs_keeps_its_table_whole():
+    # IN12680 v1 Table 1 (the corpus rendering, line 35): each Description cell has a second
+    # paragraph, printed after a blank line inside the row
+    from extractors.readers.text import text_to_document
+
+    text = "\n".join([
+        "Table 1. Recent Rulemakings Modifying Capital Requirements", "",
+        "| Changes to | Status/Date | Description ",
+        "| Community Bank Leverage Ratio (CBLR) | Proposal (12/25) | Tier 1 capital/assets would be reduced from 9% to 8%.", "",
+        "Applies to banks with less than $10 billion in assets that opt into the CBLR framework. ",
+        "| Stress Tests | Proposal (11/25) | Proposed changes to the stress test model.", "",
+        "Applies to Category I, II, III, and IV banks. ",
+        "| Advanced Approach | Proposal (3/26) | Would standardize the capital calculations.", "",
+        "**Source: **CRS.", "",
+        "Regulators can raise or lower required capital in one of two general ways.",
+    ])
+    doc = text_to_document(text)
+    (table,) = doc.tables
+    assert [row[0] for row in table.rows] == ["Changes to", "Community Bank Leverage Ratio (CBLR)", "Stress Tests", "Advanced Approach"]
+    assert table.rows[1][2] == ("Tier 1 capital/assets would be reduced from 9% to 8%. "
+                                "Applies to banks with less than $10 billion in assets that opt into the CBLR framework.")
+    assert not any("Applies to" in b.text for b in doc.blocks)

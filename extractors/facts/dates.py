@@ -1,7 +1,8 @@
 """Date expressions in section text, normalised to ISO start/end dates with a granularity.
 
-Regex rules find the expressions (dateparser's own search is slow and noisy over whole
-reports); dateparser only parses the day/month strings the rules have already isolated.
+Regex rules find the expressions and isolate their year, month and day, so turning them into dates
+is the standard library's job (dateparser's search is slow and noisy over whole reports, and once
+the parts are isolated it does no work that ``datetime.date`` does not).
 Precision over recall: a bare four-digit number becomes a year only in a year-like context.
 """
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import dateparser
 
 from extractors.section_text import ExtractionContext, SectionText
 from extractors.patterns import MONTHS
@@ -88,16 +88,21 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+# "Jan", "Sep" (of "Sept."), "Jun" (of "June"): the first three letters name the month.
+MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTHS.split("|"), 1)}
+
+
 def month_name_to_number(name: str) -> int:
-    return dateparser.parse(f"1 {name.rstrip('.')} 2000", languages=["en"]).month
+    """A month as the rules match it (full name or abbreviation with its period) -> 1..12."""
+    return MONTH_NUMBERS[name[:3]]
 
 
-def day_string_to_date(text: str) -> date | None:
-    """A day already isolated by a rule ("November 5, 2024") -> date; None if impossible."""
-    parsed = dateparser.parse(
-        text, languages=["en"], settings={"STRICT_PARSING": True, "PREFER_DAY_OF_MONTH": "first"}
-    )
-    return parsed.date() if parsed else None
+def day_to_date(year: str, month: str, day: str) -> date | None:
+    """A day whose parts a rule has already isolated -> date; None if impossible ("February 30")."""
+    try:
+        return date(int(year), month_name_to_number(month), int(day))
+    except ValueError:
+        return None
 
 
 def fiscal_year_span(fy: int) -> tuple[date, date]:
@@ -149,13 +154,13 @@ BARE_YEAR_RE = re.compile(r"(?<![\w$§.,/-])(" + YEAR + r")\b")
 def day_matches(text: str) -> list[DateMatch]:
     out = []
     for m in DAY_RANGE_RE.finditer(text):
-        first = day_string_to_date(f"{m.group(1)} {m.group(2)}, {m.group(4)}")
-        last = day_string_to_date(f"{m.group(1)} {m.group(3)}, {m.group(4)}")
+        first, last = day_to_date(m.group(4), m.group(1), m.group(2)), day_to_date(m.group(4), m.group(1), m.group(3))
         if first and last and first < last:
             out.append(DateMatch(m.start(), m.end(), m.group(0), first, last, "day range", False, "rule:day_range"))
-    for regex in (DAY_YEAR_RE, DAY_FIRST_RE):
+    for regex, parts in ((DAY_YEAR_RE, lambda m: (m.group(3), m.group(1), m.group(2))),
+                         (DAY_FIRST_RE, lambda m: (m.group(3), m.group(2), m.group(1)))):
         for m in regex.finditer(text):
-            parsed = day_string_to_date(m.group(0))
+            parsed = day_to_date(*parts(m))
             if parsed:
                 out.append(DateMatch(m.start(), m.end(), m.group(0), parsed, parsed, "day", False, "rule:day"))
     for m in NUMERIC_DATE_RE.finditer(text):
@@ -181,7 +186,7 @@ def yearless_matches(text: str, report_date: date | None) -> list[DateMatch]:
         return []
     year, out = report_date.year, []
     for m in DAY_NO_YEAR_RE.finditer(text):
-        parsed = day_string_to_date(f"{m.group(1)} {m.group(2)}, {year}")
+        parsed = day_to_date(str(year), m.group(1), m.group(2))
         if parsed:
             out.append(DateMatch(m.start(), m.end(), m.group(0), parsed, parsed, "day", True, "rule:day_no_year"))
     for m in MONTH_NO_YEAR_RE.finditer(text):

@@ -25,6 +25,7 @@ from extractors.readers.pdf_pages import PageLines, REPORT_NUMBER_LINE_RE, page_
 from extractors.readers.pdf_body import body_style, footnote_lines_to_footnotes, is_noise, is_toc_continuation, is_toc_page, join_line_texts, lines_to_vocabulary, split_footnote_lines
 from extractors.readers.pdf_paragraphs import BlockBuilder, OutBlock, continue_broken_paragraphs
 from extractors.readers.pdf_authors import has_role, author_lines_to_authors, in_focus_author
+from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 @dataclass
@@ -53,7 +54,7 @@ def pages_to_content(pages: list[PageLines], hints: dict[str, str], body_size: f
         if page.number == 1:
             # banner, title and date lines are identity, not content; a report's page 1 is its cover
             body = [ln for ln in body if id(ln) not in title_ids and not text_to_iso_date(ln.text)
-                    and not (ln.text == "Legal Sidebar" and ln.top < 150)]
+                    and not (ln.text == "Legal Sidebar" and ln.top < PDF_SETTINGS.banner_top)]
             if is_report:
                 continue
         if is_report and (is_toc_page(body, body_size) or (in_toc and is_toc_continuation(body))):
@@ -61,12 +62,12 @@ def pages_to_content(pages: list[PageLines], hints: dict[str, str], body_size: f
             continue
         in_toc = False
         if is_report and any(ln.text.strip() == "SUMMARY" for ln in body):
-            box_x = page.width * 0.7
+            box_x = page.width * PDF_SETTINGS.summary_box_ratio
             side = [ln for ln in body if ln.x0 >= box_x and ln.text.strip() != "SUMMARY"
                     and not text_to_iso_date(ln.text) and not REPORT_NUMBER_LINE_RE.match(ln.text)]
             content.authors.extend((page.number, a) for a in author_lines_to_authors(side))
             # the summary is set in the body face; a sans-serif table in the summary box is data
-            content.summary.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + 1
+            content.summary.extend(ln for ln in body if ln.x0 < box_x and ln.size <= body_size + PDF_SETTINGS.summary_size_slack
                                    and font_family(ln.fontname) == body_family)
             continue
         content.stream.extend(body)

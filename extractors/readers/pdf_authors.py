@@ -6,13 +6,14 @@ import re
 from extractors.readers.pdf_layout import Line
 from extractors.readers.pdf_pages import ROLE_RE
 from extractors.readers.pdf_body import join_line_texts
+from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 def author_lines_to_authors(lines: list[Line]) -> list[str]:
     """"Name" / "Role" line pairs (Author Information, summary box), grouped by column x."""
     by_col: dict[int, list[Line]] = {}
     for ln in lines:
-        by_col.setdefault(int(ln.x0 // 40), []).append(ln)
+        by_col.setdefault(int(ln.x0 // PDF_SETTINGS.author_column_width), []).append(ln)
     authors: list[str] = []
     for _, col in sorted(by_col.items()):
         col.sort(key=lambda ln: ln.top)
@@ -23,7 +24,7 @@ def author_lines_to_authors(lines: list[Line]) -> list[str]:
             text = ln.text.strip()
             if text.lower().startswith("acknowledg"):
                 break
-            tight = prev is not None and ln.top - prev.top < 1.45 * ln.size
+            tight = prev is not None and ln.top - prev.top < PDF_SETTINGS.author_line_spacing * ln.size
             if role and tight:
                 role.append(text)
             elif name and tight and ln.bold and prev.bold and not role:
@@ -62,7 +63,7 @@ def in_focus_author(lines: list[Line], i: int) -> tuple[int, str] | None:
         return None
     j = i + 1
     while j < len(lines) and not lines[j].bold_prefix and lines[j].column == ln.column \
-            and lines[j].page == ln.page and 0 < lines[j].top - lines[j - 1].top < 1.5 * ln.size:
+            and lines[j].page == ln.page and 0 < lines[j].top - lines[j - 1].top < PDF_SETTINGS.author_role_spacing * ln.size:
         role = join_line_texts(role, lines[j].text)
         j += 1
     return j, f"{name}, {role}"

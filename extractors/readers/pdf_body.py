@@ -8,6 +8,7 @@ from extractors.model import Footnote
 from extractors.identity import FOOTER_IDENTITY_RE
 from extractors.readers.pdf_layout import Line, font_family
 from extractors.readers.pdf_pages import FULL_REPORT_TOC_HEADINGS, PAGE_NOISE_RE, PageLines, REPORT_NUMBER_LINE_RE, TOC_LEADER_RE
+from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 def body_style(pages: list[PageLines]) -> tuple[float, str]:
@@ -17,7 +18,7 @@ def body_style(pages: list[PageLines]) -> tuple[float, str]:
     for page in pages:
         # prose lines are wide (table cells are split at their gaps); footnotes are not body
         for ln in page.lines:
-            if ln.x1 - ln.x0 < 0.35 * page.width or (page.footnote_top and ln.top > page.footnote_top):
+            if ln.x1 - ln.x0 < PDF_SETTINGS.body_line_width_ratio * page.width or (page.footnote_top and ln.top > page.footnote_top):
                 continue
             sizes[ln.size] += len(ln.text)
             fonts[(ln.size, font_family(ln.fontname))] += len(ln.text)
@@ -40,10 +41,10 @@ def is_noise(ln: Line, page: PageLines, body_size: float, title: str) -> bool:
     if PAGE_NOISE_RE.match(text) or REPORT_NUMBER_LINE_RE.match(text):
         return True
     # running header: small type in the top margin (the title repeated)
-    if ln.top < 55 and (ln.size < body_size or text == title):
+    if ln.top < PDF_SETTINGS.page_header_band and (ln.size < body_size or text == title):
         return True
     # running footer region
-    if ln.top > page.height - 50 and ln.size < body_size:
+    if ln.top > page.height - PDF_SETTINGS.page_footer_band and ln.size < body_size:
         return True
     return False
 
@@ -59,14 +60,14 @@ def split_footnote_lines(page: PageLines, body_size: float, continuing: bool) ->
     if page.footnote_top is None:
         return page.lines, []
     body = [ln for ln in page.lines if ln.top < page.footnote_top]
-    notes = [ln for ln in page.lines if ln.top >= page.footnote_top and ln.top < page.height - 50]
-    if not notes or any(ln.size >= body_size - 0.5 for ln in notes):
+    notes = [ln for ln in page.lines if ln.top >= page.footnote_top and ln.top < page.height - PDF_SETTINGS.page_footer_band]
+    if not notes or any(ln.size >= body_size - PDF_SETTINGS.footnote_size_drop for ln in notes):
         return page.lines, []
     first = min(notes, key=lambda ln: ln.top)
     opens = first.lead_marker or (continuing and any(ln.lead_marker for ln in notes))
-    if first.top - page.footnote_top > 20 or not opens:
+    if first.top - page.footnote_top > PDF_SETTINGS.footnote_rule_gap or not opens:
         return page.lines, []
-    furniture = [ln for ln in page.lines if ln.top >= page.height - 50]
+    furniture = [ln for ln in page.lines if ln.top >= page.height - PDF_SETTINGS.page_footer_band]
     return body + furniture, notes
 
 

@@ -54,13 +54,14 @@ def merge_drop_caps(words: list[dict]) -> list[dict]:
         return words
     sizes = Counter(round(w["size"], 1) for w in words)
     body = sizes.most_common(1)[0][0]
-    drops = [w for w in words if len(w["text"]) == 1 and w["text"].isalpha() and w["size"] > 2.5 * body]
+    drops = [w for w in words if len(w["text"]) == 1 and w["text"].isalpha() and w["size"] > PDF_SETTINGS.drop_cap_ratio * body]
     if not drops:
         return words
     out = [w for w in words if w not in drops]
     for drop in drops:
         beside = [i for i, w in enumerate(out)
-                  if abs(w["x0"] - drop["x1"]) < 6 and drop["top"] - 2 <= w["top"] <= drop["bottom"]]
+                  if abs(w["x0"] - drop["x1"]) < PDF_SETTINGS.drop_cap_gap
+                  and drop["top"] - PDF_SETTINGS.drop_cap_top_slack <= w["top"] <= drop["bottom"]]
         if not beside:
             continue
         first = min(beside, key=lambda i: out[i]["top"])
@@ -96,14 +97,14 @@ def words_to_rows(words: list[dict]) -> list[list[dict]]:
         target = None
         for row in reversed(rows[-6:]):
             top, bottom = row_band_for(row, w)
-            if top - 0.5 <= mid <= bottom + 0.5:
+            if top - PDF_SETTINGS.row_band_slack <= mid <= bottom + PDF_SETTINGS.row_band_slack:
                 target = row
                 break
         if target is None:
             rows.append({"top": w["top"], "bottom": w["bottom"], "size": w["size"], "words": [w]})
             continue
         target["words"].append(w)
-        if w["size"] > target["size"] + 0.2:
+        if w["size"] > target["size"] + PDF_SETTINGS.row_size_step:
             target.update(top=w["top"], bottom=w["bottom"], size=w["size"])
     return [sorted(r["words"], key=lambda w: w["x0"]) for r in rows]
 
@@ -112,7 +113,7 @@ def row_to_line_words(row: list[dict], gap: float = PDF_SETTINGS.line_gap) -> li
     """Split one row at wide horizontal gaps (column gutter, side-by-side names)."""
     parts: list[list[dict]] = [[row[0]]]
     for prev, w in zip(row, row[1:]):
-        hanging_marker = len(parts[-1]) == 1 and LIST_MARKER.match(prev["text"]) and w["x0"] - prev["x1"] < 40
+        hanging_marker = len(parts[-1]) == 1 and LIST_MARKER.match(prev["text"]) and w["x0"] - prev["x1"] < PDF_SETTINGS.list_marker_gap
         if w["x0"] - prev["x1"] > gap and not hanging_marker:
             parts.append([w])
         else:
@@ -137,7 +138,7 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
     texts: list[str] = []
     kept: list[dict] = []
     for i, w in enumerate(words):
-        small = w["size"] <= body_size * PDF_SETTINGS.superscript_ratio and w["bottom"] < body_bottom - 1.0
+        small = w["size"] <= body_size * PDF_SETTINGS.superscript_ratio and w["bottom"] < body_bottom - PDF_SETTINGS.superscript_rise
         if small and _DIGITS.match(w["text"]):
             if not kept:
                 lead_marker = w["text"]
@@ -147,7 +148,7 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         if small and _ORDINAL_SUFFIX.match(w["text"]) and texts and texts[-1][-1:].isdigit():
             texts[-1] += w["text"]
             continue
-        if kept and texts and w["x0"] - kept[-1]["x1"] < 0.8 and (
+        if kept and texts and w["x0"] - kept[-1]["x1"] < PDF_SETTINGS.touching_gap and (
                 w["text"][0] in ",.;:)]”’" or texts[-1][-1] in "([“‘"):
             # pdfplumber splits a word where the font changes (italic title, link, bold name):
             # punctuation touching it belongs to it, "Villarreal" + "," -> "Villarreal,"
@@ -174,7 +175,7 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         top=min(w["top"] for w in kept),
         bottom=max(w["bottom"] for w in kept),
         size=_dominant(kept, "size"),
-        bold=bold_chars / total_chars > 0.6,
+        bold=bold_chars / total_chars > PDF_SETTINGS.bold_share,
         fontname=_dominant(kept, "fontname"),
         page=page,
         refs=tuple(refs),
@@ -210,11 +211,13 @@ def two_column_gutter(lines: list[Line], page_width: float) -> float | None:
     """
     mid = page_width / 2
     # prose lines nearly fill a column (~240 pt on a letter page); table cells are narrower
-    wide = page_width / 4
-    right_starts = [ln for ln in lines if mid - 10 <= ln.x0 <= mid + 30 and ln.x1 - ln.x0 > wide]
-    left_only = [ln for ln in lines if ln.x0 < mid - 100 and ln.x1 < mid + 5 and ln.x1 - ln.x0 > wide]
+    wide = page_width * PDF_SETTINGS.column_line_width_ratio
+    right_starts = [ln for ln in lines if ln.x1 - ln.x0 > wide
+                    and mid - PDF_SETTINGS.right_column_before <= ln.x0 <= mid + PDF_SETTINGS.right_column_after]
+    left_only = [ln for ln in lines if ln.x1 - ln.x0 > wide
+                 and ln.x0 < mid - PDF_SETTINGS.left_column_indent and ln.x1 < mid + PDF_SETTINGS.left_column_overrun]
     if len(right_starts) >= 5 and len(left_only) >= 5:
-        return min(ln.x0 for ln in right_starts) - 3
+        return min(ln.x0 for ln in right_starts) - PDF_SETTINGS.gutter_offset
     return None
 
 
@@ -239,9 +242,9 @@ def lines_to_reading_order(lines: list[Line], page_width: float, columns: bool =
         band.clear()
 
     for ln in lines:
-        if ln.x1 <= gutter + 8:
+        if ln.x1 <= gutter + PDF_SETTINGS.left_gutter_overhang:
             ln.column = 1
-        elif ln.x0 >= gutter - 2:
+        elif ln.x0 >= gutter - PDF_SETTINGS.right_gutter_overhang:
             ln.column = 2
         else:
             ln.column = 0

@@ -8,6 +8,7 @@ from extractors.model import RawTable
 from extractors.identity import FOOTER_IDENTITY_RE, us_date_to_iso
 from extractors.readers.pdf_layout import Line, font_family, lines_to_reading_order, words_to_lines
 from extractors.readers.pdf_tables import merge_continued_tables, page_to_tables
+from extractors.readers.pdf_settings import PDF_SETTINGS
 from extractors.patterns import CAPTION_LABEL, MONTHS, SOURCE_LABEL
 
 
@@ -50,8 +51,10 @@ def rects_to_footnote_rule(rects: list[dict], page_width: float, page_height: fl
     """Top of the short rule Word draws above footnotes (about 2 inches wide, at the left margin)."""
     tops = [
         r["top"] for r in rects
-        if r["x0"] < page_width * 0.25 and 100 <= r["x1"] - r["x0"] <= 200
-        and r["bottom"] - r["top"] < 2 and r["top"] > page_height * 0.3
+        if r["x0"] < page_width * PDF_SETTINGS.footnote_rule_x0_ratio
+        and PDF_SETTINGS.footnote_rule_min_width <= r["x1"] - r["x0"] <= PDF_SETTINGS.footnote_rule_max_width
+        and r["bottom"] - r["top"] < PDF_SETTINGS.footnote_rule_thickness
+        and r["top"] > page_height * PDF_SETTINGS.footnote_rule_top_ratio
     ]
     # table cell borders can be short rules too; the footnote rule is the lowest one
     return max(tops) if tops else None
@@ -81,7 +84,7 @@ def page_without_table_lines(page: PageLines, body_size: float, body_family: str
         ln for ln in page.lines
         if not any(_inside(ln, b) and ln.top < t for b, t in zip(page.data_boxes, notes_top))
         or (page.footnote_top is not None and ln.top > page.footnote_top)   # footnotes under a table
-        or (abs(ln.size - body_size) <= 1.01 and font_family(ln.fontname) == body_family)
+        or (abs(ln.size - body_size) <= PDF_SETTINGS.table_region_body_size and font_family(ln.fontname) == body_family)
         or CAPTION_RE.match(ln.text)
     ])
 
@@ -143,7 +146,7 @@ def pages_to_hints(pages: list[PageLines]) -> dict[str, str]:
 
 def first_page_title_lines(lines: list[Line]) -> list[Line]:
     """The largest type on page 1 (drop caps excluded), in top-to-bottom order."""
-    candidates = [ln for ln in lines if len(ln.text) > 3 and not PAGE_NOISE_RE.match(ln.text)
+    candidates = [ln for ln in lines if len(ln.text) > PDF_SETTINGS.title_short_chars and not PAGE_NOISE_RE.match(ln.text)
                   and ln.text not in ("Legal Sidebar",)]
     if not candidates:
         return []
@@ -158,7 +161,7 @@ def first_page_to_product_type(page: PageLines) -> str | None:
     if "Legal Sidebar" in texts or "CRS Legal Sidebar" in texts:
         return "Legal Sidebar"
     body_words = sum(len(ln.text.split()) for ln in page.lines)
-    if "Congressional Research Service" in texts and body_words < 80:
+    if "Congressional Research Service" in texts and body_words < PDF_SETTINGS.cover_max_words:
         return "Report"
     if any(ln.column == 2 for ln in page.lines):
         return "In Focus"

@@ -8,6 +8,7 @@ from extractors.model import FigureRef
 from extractors.readers.pdf_layout import Line, font_family
 from extractors.readers.pdf_pages import BULLET_GLYPH_RE, BULLET_RE, CAPTION_RE, SOURCE_RE, TERMINAL_RE
 from extractors.readers.pdf_body import join_line_texts
+from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 @dataclass
@@ -38,13 +39,13 @@ class OutBlock:
 def starts_new_paragraph(prev: Line, ln: Line) -> bool:
     if prev.page != ln.page or prev.column != ln.column:
         return True
-    if ln.top - prev.top > 1.55 * max(prev.size, ln.size) or ln.top <= prev.top:
+    if ln.top - prev.top > PDF_SETTINGS.paragraph_line_spacing * max(prev.size, ln.size) or ln.top <= prev.top:
         return True
-    if abs(ln.size - prev.size) > 0.6:
+    if abs(ln.size - prev.size) > PDF_SETTINGS.paragraph_size_change:
         return True
     if BULLET_RE.match(ln.text):
         return True
-    if abs(ln.x0 - prev.x0) > 12:
+    if abs(ln.x0 - prev.x0) > PDF_SETTINGS.paragraph_indent:
         # the wrapped lines of a bullet item are indented under its text
         return not (BULLET_RE.match(prev.text) and ln.x0 > prev.x0)
     return False
@@ -64,10 +65,10 @@ class BlockBuilder:
 
     # -- style tests
     def is_body_like(self, ln: Line) -> bool:
-        return abs(ln.size - self.body_size) < 0.3 and font_family(ln.fontname) == self.body_family
+        return abs(ln.size - self.body_size) < PDF_SETTINGS.body_size_tolerance and font_family(ln.fontname) == self.body_family
 
     def is_heading(self, ln: Line) -> bool:
-        return (ln.bold and ln.size >= self.body_size - 0.6 and len(ln.text) < 120
+        return (ln.bold and ln.size >= self.body_size - PDF_SETTINGS.heading_size_drop and len(ln.text) < PDF_SETTINGS.heading_max_chars
                 and not CAPTION_RE.match(ln.text) and not SOURCE_RE.match(ln.text)
                 and not BULLET_RE.match(ln.text) and not ln.text.endswith(","))
 
@@ -99,7 +100,7 @@ class BlockBuilder:
         """In Focus run-in headings: a bold "Tariffs." opening a paragraph becomes its own heading."""
         first = self.para.lines[0]
         lead = first.bold_prefix.strip()
-        if not lead or lead == first.text or len(lead) > 80 or not lead.endswith((".", ":")):
+        if not lead or lead == first.text or len(lead) > PDF_SETTINGS.run_in_heading_max_chars or not lead.endswith((".", ":")):
             return
         if first.bold or not self.is_body_like(first):
             return
@@ -145,7 +146,7 @@ class BlockBuilder:
         while j < len(lines):
             nxt, prev = lines[j], lines[j - 1]
             if not (self.is_heading(nxt) and nxt.size == first.size and nxt.page == prev.page
-                    and nxt.column == prev.column and 0 < nxt.top - prev.top < 1.5 * nxt.size):
+                    and nxt.column == prev.column and 0 < nxt.top - prev.top < PDF_SETTINGS.heading_line_spacing * nxt.size):
                 break
             parts.append(nxt.text)
             j += 1
@@ -156,7 +157,7 @@ class BlockBuilder:
         return j
 
     def _same_box(self, prev: Line, nxt: Line, size: float) -> bool:
-        return nxt.page == prev.page and nxt.column == prev.column and 0 < nxt.top - prev.top < 2.2 * size
+        return nxt.page == prev.page and nxt.column == prev.column and 0 < nxt.top - prev.top < PDF_SETTINGS.box_line_spacing * size
 
     def caption(self, lines: list[Line], i: int) -> int:
         first = lines[i]

@@ -19,7 +19,7 @@ def rule_rows_to_columns(rule_rows: list[RuleRow]) -> list[tuple[float, float]]:
 def phrase_to_columns(x0: float, x1: float, columns: list[tuple[float, float]]) -> list[int]:
     """Columns a phrase covers: the ones it overlaps by more than a few points; at least the
     column nearest its centre."""
-    covered = [i for i, (c0, c1) in enumerate(columns) if overlaps(x0, x1, c0, c1) > 3.0]
+    covered = [i for i, (c0, c1) in enumerate(columns) if overlaps(x0, x1, c0, c1) > PDF_SETTINGS.column_overlap]
     if covered:
         return covered
     centre = (x0 + x1) / 2
@@ -77,7 +77,8 @@ def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: floa
     for run in runs:
         x0, x1, text = run[0]["x0"], run[-1]["x1"], " ".join(w["text"] for w in run)
         covered = phrase_to_columns(x0, x1, columns)
-        lone_centred = len(runs) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < 12 and x0 - table_x0 > 30
+        lone_centred = (len(runs) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < PDF_SETTINGS.centred_label_offset
+                        and x0 - table_x0 > PDF_SETTINGS.centred_label_indent)
         if len(covered) > 1 and covered[0] > 0 and len(runs) > 1:
             # two value cells set too close to part ("... redeemable for $103.955 billion",
             # IF12255 Table 1): each word goes to the column under its centre
@@ -114,12 +115,13 @@ def body_lines_to_rows(
         # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only)
         filled = {i for i, c in enumerate(cells) if c}
         starts_row = bool(cells[0]) and any(cells[1:]) and filled >= row_filled
-        ruled_off = previous is not None and any(previous.bottom - 1 <= t <= line.top + 1 for t in rule_tops)
+        ruled_off = previous is not None and any(
+            previous.bottom - PDF_SETTINGS.region_slack <= t <= line.top + PDF_SETTINGS.region_slack for t in rule_tops)
         close = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
         # a second paragraph in a value cell ("(2) Department of ...") has no row label of its own
         unlabelled = (
             previous is not None and bool(rows) and not cells[0] and bool(rows[-1][0])
-            and line.top - previous.bottom < 2 * line.size
+            and line.top - previous.bottom < PDF_SETTINGS.cell_paragraph_gap * line.size
         )
         continues = bool(rows) and not ruled_off and ((close and not starts_row) or unlabelled)
         if continues:
@@ -159,13 +161,15 @@ def region_to_grid(
     lines: list[Line], rule_rows: list[RuleRow], top: float, bottom: float, x0: float, x1: float
 ) -> tuple[list[list[str]], int] | None:
     """Words between ``top`` and ``bottom`` -> (rows, header row count), header rows first."""
-    region_rules = [r for r in rule_rows if top - 1 <= r.top <= bottom + 1 and overlaps(r.x0, r.x1, x0, x1) > 20]
+    region_rules = [r for r in rule_rows if top - PDF_SETTINGS.region_slack <= r.top <= bottom + PDF_SETTINGS.region_slack
+                    and overlaps(r.x0, r.x1, x0, x1) > PDF_SETTINGS.rule_table_overlap]
     if not region_rules:
         return None
     columns = rule_rows_to_columns(region_rules)
     if len(columns) < 2:
         return None
-    table_lines = [l for l in lines_in_column(lines, x0, x1) if top - 1 <= l.top and l.bottom <= bottom + 1]
+    table_lines = [l for l in lines_in_column(lines, x0, x1)
+                   if top - PDF_SETTINGS.region_slack <= l.top and l.bottom <= bottom + PDF_SETTINGS.region_slack]
     if not table_lines:
         return None
     rule_tops = [r.top for r in region_rules]
@@ -200,16 +204,17 @@ def header_lines_above_rule(lines: list[Line], rule_tops: list[float], columns: 
     Request" over "FY2026 (Request) | Dollar Change", R48694 Tables 1 and 2) is read whole."""
     rules = sorted(rule_tops)
     for k, rule in enumerate(rules):
-        above = [l for l in lines if l.bottom <= rule + 1]
-        below = [l for l in lines if l.top >= rule - 1]
+        above = [l for l in lines if l.bottom <= rule + PDF_SETTINGS.region_slack]
+        below = [l for l in lines if l.top >= rule - PDF_SETTINGS.region_slack]
         if not above or not below:
             continue
         if not is_header_group(above, columns):
             return []
         header = above
         for next_rule in rules[k + 1:]:
-            group = [l for l in lines if l.top >= header[-1].bottom - 1 and l not in header and l.bottom <= next_rule + 1]
-            rest = [l for l in lines if l.top >= next_rule - 1]
+            group = [l for l in lines if l.top >= header[-1].bottom - PDF_SETTINGS.region_slack and l not in header
+                     and l.bottom <= next_rule + PDF_SETTINGS.region_slack]
+            rest = [l for l in lines if l.top >= next_rule - PDF_SETTINGS.region_slack]
             if not group:
                 continue
             if not rest or not is_header_group(group, columns):

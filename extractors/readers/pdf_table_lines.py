@@ -89,12 +89,12 @@ def page_to_rule_rows(page) -> list[RuleRow]:
     pieces = [
         (r["top"], r["x0"], r["x1"])
         for r in list(page.rects) + list(page.lines)
-        if (r["bottom"] - r["top"]) <= 2.0 and (r["x1"] - r["x0"]) > 3.0
+        if (r["bottom"] - r["top"]) <= PDF_SETTINGS.rule_thickness and (r["x1"] - r["x0"]) > PDF_SETTINGS.rule_min_length
         and PDF_SETTINGS.margin < r["top"] < page.height - PDF_SETTINGS.margin
     ]
     rows: list[RuleRow] = []
     for top, x0, x1 in sorted(pieces):
-        if rows and abs(top - rows[-1].top) < 2.0:
+        if rows and abs(top - rows[-1].top) < PDF_SETTINGS.rule_row_tolerance:
             rows[-1].segments.append((x0, x1))
         else:
             rows.append(RuleRow(top, [(x0, x1)]))
@@ -106,7 +106,7 @@ def page_to_rule_rows(page) -> list[RuleRow]:
 def dedupe_segments(segments: list[tuple[float, float]]) -> list[tuple[float, float]]:
     result: list[tuple[float, float]] = []
     for x0, x1 in sorted(segments):
-        if result and abs(x0 - result[-1][0]) < 1.5 and abs(x1 - result[-1][1]) < 1.5:
+        if result and abs(x0 - result[-1][0]) < PDF_SETTINGS.segment_dedupe and abs(x1 - result[-1][1]) < PDF_SETTINGS.segment_dedupe:
             continue
         result.append((x0, x1))
     return result
@@ -157,7 +157,8 @@ def caption_block(lines: list[Line], start: int) -> tuple[str, int]:
     end = start + 1
     while end < len(lines):
         line = lines[end]
-        if line.top - lines[end - 1].bottom > first.size * 0.8 or not line.bold or abs(line.size - first.size) > 0.6:
+        if (line.top - lines[end - 1].bottom > first.size * PDF_SETTINGS.caption_line_gap or not line.bold
+                or abs(line.size - first.size) > PDF_SETTINGS.caption_size_change):
             break
         parts.append(line.text)
         end += 1
@@ -168,7 +169,7 @@ def lines_in_column(lines: list[Line], x0: float, x1: float) -> list[Line]:
     """Only the words of each line that fall in [x0, x1] (two-column pages share line tops)."""
     result: list[Line] = []
     for line in lines:
-        words = [w for w in line.words if w["x0"] >= x0 - 2 and w["x1"] <= x1 + 2]
+        words = [w for w in line.words if w["x0"] >= x0 - PDF_SETTINGS.column_slack and w["x1"] <= x1 + PDF_SETTINGS.column_slack]
         if words:
             result.append(Line(min(w["top"] for w in words), max(w["bottom"] for w in words), words))
     return result

@@ -31,16 +31,16 @@ def caption_to_table_region(
     below = [l for l in lines_in_column(lines[after_caption:], col_x0, col_x1)]
     end_top = next((l.top for l in below if SOURCE_START_RE.match(l.text) or is_table_caption(l) or is_figure_caption(l)), None)
     rules = [r for r in rule_rows if r.top > caption_line.bottom and (end_top is None or r.top < end_top)
-             and r.x0 >= col_x0 - 2 and r.x1 <= col_x1 + 2]
+             and r.x0 >= col_x0 - PDF_SETTINGS.column_slack and r.x1 <= col_x1 + PDF_SETTINGS.column_slack]
     rules = drop_footnote_separators(rules)
     if not rules:
         return None
     x0, x1 = min(r.x0 for r in rules), max(r.x1 for r in rules)
     first_rule = rules[0].top
-    units = " ".join(l.text for l in below if l.top < first_rule - 1 and not l.bold) or None
-    if units and (len(units) > 160 or not UNITS_LINE_RE.search(units)):
+    units = " ".join(l.text for l in below if l.top < first_rule - PDF_SETTINGS.region_slack and not l.bold) or None
+    if units and (len(units) > PDF_SETTINGS.units_max_chars or not UNITS_LINE_RE.search(units)):
         units = None
-    bottom = end_top - 1 if end_top is not None else table_bottom_without_source(
+    bottom = end_top - PDF_SETTINGS.region_slack if end_top is not None else table_bottom_without_source(
         below, rules, x0, x1, footnote_separator_top(rule_rows, rules))
     grid = region_to_grid(below, rule_rows, first_rule, bottom, x0, x1)
     if grid is None:
@@ -48,7 +48,7 @@ def caption_to_table_region(
     rows, header_rows = grid
     source = notes = None
     region_bottom = bottom
-    source_start = next((i for i, l in enumerate(below) if l.top >= bottom - 1 and SOURCE_START_RE.match(l.text)), None)
+    source_start = next((i for i, l in enumerate(below) if l.top >= bottom - PDF_SETTINGS.region_slack and SOURCE_START_RE.match(l.text)), None)
     if source_start is not None:
         source, notes, region_bottom, _ = source_block(below, source_start)
     caption_text = CONTINUED_RE.sub("", caption).strip()
@@ -69,22 +69,22 @@ def caption_to_table_region(
 def caption_to_column_range(caption_line: Line, lines: list[Line], page_width: float) -> tuple[float, float]:
     """The x-range a caption's table or figure may use: its half of a two-column page, else all."""
     half = page_width / 2
-    if caption_line.x0 > half - 20:
-        return half - 10, page_width
-    if caption_line.x1 < half + 10 and is_two_column(lines, page_width):
-        return 0.0, half + 10
+    if caption_line.x0 > half - PDF_SETTINGS.right_caption_offset:
+        return half - PDF_SETTINGS.column_half_overlap, page_width
+    if caption_line.x1 < half + PDF_SETTINGS.column_half_overlap and is_two_column(lines, page_width):
+        return 0.0, half + PDF_SETTINGS.column_half_overlap
     return 0.0, page_width
 
 
 def is_two_column(lines: list[Line], page_width: float) -> bool:
     """In Focus pages: many lines that end before the middle while others start after it."""
-    left = sum(l.x1 < page_width / 2 + 5 for l in lines)
-    right = sum(l.x0 > page_width / 2 - 5 for l in lines)
+    left = sum(l.x1 < page_width / 2 + PDF_SETTINGS.two_column_slack for l in lines)
+    right = sum(l.x0 > page_width / 2 - PDF_SETTINGS.two_column_slack for l in lines)
     return left > 10 and right > 10
 
 
 def is_footnote_separator(rule: RuleRow, widest: float) -> bool:
-    return len(rule.segments) == 1 and rule.x1 - rule.x0 < 0.5 * widest
+    return len(rule.segments) == 1 and rule.x1 - rule.x0 < PDF_SETTINGS.footnote_separator_ratio * widest
 
 
 def drop_footnote_separators(rules: list[RuleRow]) -> list[RuleRow]:
@@ -139,15 +139,15 @@ def table_bottom_without_source(
         if line.top <= last_rule:
             continue
         crosses = any(
-            len(phrase_to_columns(a, b, columns)) > 1 and len(t.split()) >= 4 for a, b, t in line_to_phrases(line)
+            len(phrase_to_columns(a, b, columns)) > 1 and len(t.split()) >= PDF_SETTINGS.crossing_prose_words for a, b, t in line_to_phrases(line)
         )
-        smaller = accepted and line.size < accepted[-1].size - 0.8  # footnotes at the page foot
+        smaller = accepted and line.size < accepted[-1].size - PDF_SETTINGS.table_foot_size_drop  # footnotes at the page foot
         if (
             smaller
             or line.top > limit
-            or line.x1 > x1 + 3
-            or line.x0 < x0 - 3
-            or line.top - previous_bottom > 4.5 * line.size
+            or line.x1 > x1 + PDF_SETTINGS.table_edge_slack
+            or line.x0 < x0 - PDF_SETTINGS.table_edge_slack
+            or line.top - previous_bottom > PDF_SETTINGS.table_row_gap * line.size
             or (crosses and not line.bold and not is_lead_in_label(below, index))
         ):
             stopped_by_text = True
@@ -176,11 +176,12 @@ def continued_region(
     x0, x1 = min(r.x0 for r in split_rules), max(r.x1 for r in split_rules)
     # the table must be the first thing on the page: no prose line above its first row
     first = body_lines[0]
-    if first.x1 > x1 + 3 or first.x0 < x0 - 3 or first.top > split_rules[0].top + 40:
+    if (first.x1 > x1 + PDF_SETTINGS.table_edge_slack or first.x0 < x0 - PDF_SETTINGS.table_edge_slack
+            or first.top > split_rules[0].top + PDF_SETTINGS.continued_table_top):
         return None
     end = next((l for l in body_lines if l.top > split_rules[0].top and SOURCE_START_RE.match(l.text)), None)
     top = min(first.top, split_rules[0].top)
-    bottom = end.top - 1 if end is not None and end.top < first_caption else table_bottom_without_source(
+    bottom = end.top - PDF_SETTINGS.region_slack if end is not None and end.top < first_caption else table_bottom_without_source(
         [l for l in body_lines if l.top < first_caption], split_rules, x0, x1, footnote_separator_top(rule_rows, split_rules))
     grid = region_to_grid(body_lines, rule_rows + [RuleRow(top - 0.5, split_rules[0].segments)], top - 0.5, bottom, x0, x1)
     if grid is None:
@@ -206,9 +207,9 @@ def caption_to_text_strategy_table(page, lines: list[Line], start: int) -> tuple
     region, kept only when it finds a real grid of short cells."""
     caption, after = caption_block(lines, start)
     end = next((l for l in lines[after:] if SOURCE_START_RE.match(l.text) or is_table_caption(l) or is_figure_caption(l)), None)
-    if end is None or end.top - lines[after - 1].bottom < 15:
+    if end is None or end.top - lines[after - 1].bottom < PDF_SETTINGS.text_table_min_height:
         return None
-    region = (0, lines[after - 1].bottom + 1, page.width, end.top - 1)
+    region = (0, lines[after - 1].bottom + PDF_SETTINGS.region_slack, page.width, end.top - PDF_SETTINGS.region_slack)
     settings = {"vertical_strategy": "text", "horizontal_strategy": "text", "min_words_vertical": 3}
     found = page.crop(region).find_tables(settings)
     if not found:
@@ -230,7 +231,7 @@ def figure_caption_to_region(page, lines: list[Line], start: int) -> tuple[BBox,
     col_x0, col_x1 = caption_to_column_range(caption_line, lines, page.width)
     below = lines_in_column(lines[start + 1:], col_x0, col_x1)
     source_at = next((i for i, l in enumerate(below) if SOURCE_START_RE.match(l.text)), None)
-    if source_at is None or below[source_at].top - caption_line.bottom > 600:
+    if source_at is None or below[source_at].top - caption_line.bottom > PDF_SETTINGS.figure_source_max_gap:
         return None
     _, _, bottom, _ = source_block(below, source_at)
     return (col_x0, caption_line.top, col_x1, bottom), None
@@ -240,16 +241,17 @@ def words_to_page_lines(words: list[dict], page_width: float, page_height: float
     """Lines of the page body, column by column on a two-column page (left column first), so a
     caption in one column is not glued to the text beside it. The running header and footer
     ("Congressional Research Service 9") are left out: they are never table rows."""
-    words = [w for w in words if PDF_SETTINGS.margin < w["top"] and w["bottom"] < page_height - PDF_SETTINGS.margin + 15]
-    footer = [l for l in words_to_lines(words) if l.top > page_height * 0.85 and PAGE_FURNITURE_RE.match(l.text)]
+    words = [w for w in words if PDF_SETTINGS.margin < w["top"]
+             and w["bottom"] < page_height - PDF_SETTINGS.margin + PDF_SETTINGS.footer_word_allowance]
+    footer = [l for l in words_to_lines(words) if l.top > page_height * PDF_SETTINGS.page_footer_ratio and PAGE_FURNITURE_RE.match(l.text)]
     furniture = {id(w) for l in footer for w in l.words}
     words = [w for w in words if id(w) not in furniture]
     lines = words_to_lines(words)
     if not is_two_column(lines, page_width):
         return lines
     middle = page_width / 2
-    left = [w for w in words if w["x0"] < middle - 5]
-    right = [w for w in words if w["x0"] >= middle - 5]
+    left = [w for w in words if w["x0"] < middle - PDF_SETTINGS.two_column_slack]
+    right = [w for w in words if w["x0"] >= middle - PDF_SETTINGS.two_column_slack]
     return words_to_lines(left) + words_to_lines(right)
 
 

@@ -103,7 +103,27 @@ def body_to_paragraphs(lines: list[str]) -> list[str]:
             current = []
     if current:
         paragraphs.append("\n".join(current))
-    return paragraphs
+    return paragraphs_with_cell_breaks_joined(paragraphs)
+
+
+def paragraphs_with_cell_breaks_joined(paragraphs: list[str]) -> list[str]:
+    """A table cell holding two paragraphs is printed by web markdown with a blank line inside the
+    row: the cell's second paragraph, then the next row (IN12680 Table 1, "... from two to four
+    months." / "Applies to banks with less than $10 billion ..." / "| Stress Tests | ..."). A
+    paragraph that starts with text and goes on with pipe rows, right after a pipe table, is that
+    table going on: its first lines continue the last cell."""
+    joined: list[str] = []
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        continues_table = (
+            joined and joined[-1].split("\n")[-1].lstrip().startswith("|")
+            and not lines[0].lstrip().startswith("|") and any(line.lstrip().startswith("|") for line in lines[1:])
+        )
+        if continues_table:
+            joined[-1] = joined[-1] + "\n" + paragraph
+        else:
+            joined.append(paragraph)
+    return joined
 
 
 def is_bare_heading(paragraph: str) -> bool:

@@ -142,21 +142,49 @@ def pipe_rows_to_header_count(rows: list[list[str]], had_separator_at: int | Non
     return count if count < len(rows) else 1
 
 
+# "Amount($ millions)", "Annual Average(FY2022-FY2026)": a header the PDF prints on two lines
+# ("Amount" / "($ millions)"), whose line break the web rendering dropped with no space (R47194)
+LOST_BREAK_RE = re.compile(r"(?<=[a-z])\((?=[$A-Z0-9])")
+
+
+def header_rows_with_lost_breaks(rows: list[list[str]], header_rows: int) -> list[list[str]]:
+    return [[LOST_BREAK_RE.sub(" (", c) for c in row] for row in rows[:header_rows]] + rows[header_rows:]
+
+
 def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[list[str]]:
     """Web markdown drops colspans: an upper header level prints one cell per group ("| Fiscal Year
     | SSA Total Staff on Duty | ... |" over "| | SSA Data | OPM Data | ... |", R48725 Table A-1).
-    When the level below has exactly k times as many labels, each upper label spans k columns."""
+    Leading columns without a label below take one upper label each ("All Bridges (number)" over
+    an empty cell, R47194 Table A-1); when the rest of the level below has exactly k times as many
+    labels as the upper labels left, each of those spans k columns."""
     out = [list(r) for r in rows]
     for level in range(header_rows - 1, 0, -1):
         upper, lower = out[level - 1], out[level]
+        k, rest = divmod(len(lower), len(upper))
+        if all(upper) and all(lower) and k >= 2 and rest == 0:
+            # every column, the stub too, is under one of the upper labels ("House Committee
+            # Directives | Senate Committee Directives" over three columns each, R48917 Table 2)
+            out[level - 1] = [label for label in upper for _ in range(k)]
+            continue
         upper_values = [c for c in upper[1:] if c]
-        lower_count = len([c for c in lower[1:] if c])
-        if not upper_values or len(upper_values) != len(upper) - 1 or lower_count != len(lower) - 1:
-            continue  # gaps already place the upper labels, or the lower level has gaps itself
-        k, rest = divmod(lower_count, len(upper_values))
+        lower_cells = lower[1:]
+        single = next((i for i, c in enumerate(lower_cells) if c), len(lower_cells))
+        spanned, spanning = lower_cells[single:], upper_values[single:]
+        if not upper_values or len(upper_values) != len(upper) - 1 or not spanning or not all(spanned):
+            continue  # gaps already place the upper labels, or the lower level has gaps of its own
+        k, rest = divmod(len(spanned), len(spanning))
         if k >= 2 and rest == 0:
-            out[level - 1] = upper[:1] + [label for label in upper_values for _ in range(k)]
-    return out
+            out[level - 1] = upper[:1] + upper_values[:single] + [label for label in spanning for _ in range(k)]
+    return [spread_last_label_to_the_end(row, len(rows[-1])) for row in out[:header_rows - 1]] + out[header_rows - 1:]
+
+
+def spread_last_label_to_the_end(row: list[str], width: int) -> list[str]:
+    """An upper header row with fewer cells than the table whose last cell is a label: the cells
+    missing at its end are that label's colspan, dropped by the rendering ("| | | | |
+    FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2)."""
+    if len(row) >= width or len(row) < 2 or row[0] or not row[-1] or sum(1 for c in row[1:] if c) != 1:
+        return row
+    return row + [row[-1]] * (width - len(row))
 
 
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:
@@ -186,7 +214,7 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
         return None  # a figure box rendered with pipes: caption, image, source
     header_rows = pipe_rows_to_header_count(rows, separator_at)
     return RawTable(
-        rows=pad_rows(spread_upper_header_levels(rows, header_rows)),
+        rows=pad_rows(spread_upper_header_levels(header_rows_with_lost_breaks(rows, header_rows), header_rows)),
         header_rows=header_rows,
         caption=caption,
         method="markdown",

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from extractors.diff.editions_to_changes import editions_to_changes
 from extractors.diff.comparable_text import frame_to_records, word_diff_excerpt
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
-from flows.store.publish import catalog_frame, check_path_part, new_staging_folder, read_manifest, sort_editions
+from flows.store.publish import catalog_frame, check_path_part, new_staging_folder, sort_editions
 from flows.store.raw_store import file_sha256
 from schemas import DATASETS
 from schemas import changes as changes_schema
 
 DIFFS_FOLDER = "diffs"
+EDITIONS_KEPT = 4   # editions held by load_edition: the new one, its two neighbours, one more
 SUMMARY_LIMITS = {"figures": 25, "tables": 10, "table_cells": 25, "entities": 30, "sections": 40, "excerpts": 3}
 
 
@@ -91,12 +93,23 @@ def pick_editions(editions: pd.DataFrame, report_id: str, from_edition: str | No
 
 
 def load_edition(folder: Path) -> EditionData:
-    manifest = read_manifest(folder)
-    if manifest is None:
-        raise NotFoundError(str(folder), "no manifest.json: not a published edition")
+    """An edition's manifest and datasets. Publishing one edition diffs it against its neighbours
+    and then rebuilds the report's history, which reads each edition twice; the last editions read
+    stay in memory, keyed by their manifest (a republished edition has a new one, so a new key).
+    Callers read an EditionData, never change it."""
+    try:
+        manifest_bytes = (Path(folder) / "manifest.json").read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(str(folder), "no manifest.json: not a published edition") from None
+    return cached_edition(str(Path(folder).resolve()), manifest_bytes)
+
+
+@lru_cache(maxsize=EDITIONS_KEPT)
+def cached_edition(folder: str, manifest_bytes: bytes) -> EditionData:
+    manifest = json.loads(manifest_bytes)
     frames = {}
     for name in DATASETS:
-        path = folder / f"{name}.parquet"
+        path = Path(folder) / f"{name}.parquet"
         if path.exists():
             frames[name] = pd.read_parquet(path)
     return EditionData(manifest["edition"], manifest, frames)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from flows.cli.common import DATA_DIR_OPTION, settings_from
+from flows.cli.common import DATA_DIR_OPTION, settings_to_read
 
 
 @click.command()
@@ -22,7 +22,7 @@ def db(data_dir, rebuild):
     """
     from flows.browse.database import describe_refresh, refresh_browse_data
 
-    settings = settings_from(data_dir)
+    settings = settings_to_read(data_dir)
     report, archive = refresh_browse_data(settings.processed_dir, rebuild=rebuild)
     click.echo(describe_refresh(report, archive))
 
@@ -42,6 +42,6 @@ def browse(data_dir, host, port):
     """
     from flows.browse.site import serve_browser
 
-    settings = settings_from(data_dir)
+    settings = settings_to_read(data_dir)
     serve_browser(settings.processed_dir, settings.raw_dir, host, port, announce=click.echo)
     click.echo("Stopped.")

@@ -14,22 +14,35 @@ from flows.settings import Settings, default_data_dir
 
 DATA_DIR_OPTION = click.option(
     "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),  # a str, so that an s3:// URL keeps its two slashes
     default=None,
-    help="Folder holding raw/ and processed/ (default: $CRSDATA_HOME or the current folder).",
+    help="Folder holding raw/ and processed/, or a store URL such as s3://bucket/prefix "
+         "(default: $CRSDATA_HOME or the current folder).",
 )
 
 
-def settings_from(data_dir: Path | None, **kwargs) -> Settings:
+def settings_from(data_dir: str | Path | None, **kwargs) -> Settings:
     try:
         return Settings(data_dir=data_dir or default_data_dir(), **kwargs)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
 
-def existing_data_dir(data_dir: Path | None) -> Settings:
-    """Settings for a command that only reads: a data folder that is not there is said so."""
+def settings_to_read(data_dir: str | None) -> Settings:
+    """Settings for a command that reads every edition: a remote store is brought into the local
+    mirror first (only what changed there is fetched)."""
+    from flows.store.remote import pull_all, store_of
+
     settings = settings_from(data_dir)
+    store = store_of(settings)
+    if store is not None:
+        pull_all(store)
+    return settings
+
+
+def existing_data_dir(data_dir: str | None) -> Settings:
+    """Settings for a command that only reads: a data folder that is not there is said so."""
+    settings = settings_to_read(data_dir)
     if not settings.data_dir.is_dir():
         raise NotFoundError(str(settings.data_dir), "data folder does not exist (give --data-dir or set $CRSDATA_HOME)")
     return settings

@@ -75,7 +75,7 @@ def poll(config_path, watch, inbox, crs_base_url, data_dir, workers):
     sigterm_as_keyboard_interrupt()
     result = poll_once(config, report_fetch=echo_fetched, report_outcome=echo_poll_outcome)
     for failure in result.failures:
-        click.echo(f"Error: {CrsdataError(failure.subject, failure.reason)}", err=True)
+        echo_outcome(failure)
     if result.nothing_new:
         checked = ", ".join(result.found.checked) or "nothing"
         click.echo(f"Nothing new (checked {checked}) in {result.seconds:.1f} s.")
@@ -114,5 +114,5 @@ def serve(cron, config_path, watch, inbox, crs_base_url, data_dir, workers):
     from flows.schedule.serve import serve_schedule
 
     overrides = {"watch": list(watch), "inboxes": [str(p.resolve()) for p in inbox], "crs_base_url": crs_base_url,
-                 "data_dir": str(config.data_dir), "workers": workers}
+                 "data_dir": config.location, "workers": workers}
     serve_schedule(config_path.resolve() if config_path else None, cron, config.data_dir, overrides, echo=click.echo)

@@ -52,8 +52,8 @@ def deploy(pool, cron, config_path, watch, inbox, crs_base_url, data_dir, worker
 
     config_path, config = load_poll_config(config_path, watch, inbox, crs_base_url, data_dir, workers)
     overrides = {"watch": list(watch), "inboxes": [str(p.resolve()) for p in inbox], "crs_base_url": crs_base_url,
-                 "data_dir": str(config.data_dir), "workers": workers}
-    names = deploy_flows(pool, str(config.data_dir), cron or config.cron,
+                 "data_dir": config.location, "workers": workers}
+    names = deploy_flows(pool, config.location, cron or config.cron,
                          str(config_path.resolve()) if config_path else None, overrides)
     for name in names:
-        click.echo(f"deployed  {name}  (pool {pool}, data folder {config.data_dir})")
+        click.echo(f"deployed  {name}  (pool {pool}, data folder {config.location})")

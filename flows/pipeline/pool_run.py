@@ -16,7 +16,6 @@ import io
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
 from prefect import flow, get_run_logger
@@ -50,15 +49,22 @@ def process_batch(data_dir: str, sha256s: list[str], report_id: str | None = Non
     from flows.pipeline.run_flow import stored_jobs
     from flows.settings import Settings
 
-    settings = Settings(data_dir=Path(data_dir), workers=1, force=force, max_pages=max_pages,
+    from flows.store import remote
+
+    settings = Settings(data_dir=data_dir, workers=1, force=force, max_pages=max_pages,
                         timeout_seconds=timeout_seconds, **({"spacy_model": spacy_model} if spacy_model else {}))
+    store = remote.store_of(settings)
+    if store is not None:  # this machine's mirror gets the batch's originals from the store
+        remote.pull_originals(store, sha256s)
     jobs = stored_jobs(sha256s, settings, report_id)
     outcomes = run_jobs(jobs, settings, report=lambda outcome: None) if jobs else []
+    if store is not None:
+        remote.write_remote_catalog(store)
     rows = [{"sha256": job.sha256, "name": o.name, "status": o.status, "reason": o.reason, "report_id": o.report_id,
              "edition": o.edition, "pages": o.pages, "seconds": round(o.seconds, 2)} for job, o in zip(jobs, outcomes)]
     create_table_artifact(key=OUTCOMES_ARTIFACT, table=rows or [{"sha256": "", "status": "none"}],
                           description="Each document of this batch: status and reason")
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("published", "republished", "unchanged", "failed")}
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("published", "republished", "unchanged", "failed")}  # rows: what the artifact holds
     get_run_logger().info("Batch of %d: %s", len(sha256s), ", ".join(f"{n} {s}" for s, n in counts.items()))
     return counts
 
@@ -108,7 +114,7 @@ async def submit(batches: list[list[str]], settings, report_id: str | None, atte
     async with get_client() as client:
         runs = []
         for index, shas in enumerate(batches):
-            parameters = {"data_dir": str(settings.data_dir), "sha256s": shas, "report_id": report_id, "force": settings.force,
+            parameters = {"data_dir": settings.location, "sha256s": shas, "report_id": report_id, "force": settings.force,
                           "spacy_model": settings.spacy_model, "max_pages": settings.max_pages,
                           "timeout_seconds": settings.timeout_seconds}
             runs.append(await run_deployment(f"{BATCH_FLOW}/{BATCH_DEPLOYMENT}", client=client, parameters=parameters,
@@ -163,7 +169,7 @@ def run_on_pool(todo: list, settings, *, batch_size: int, report_id: str | None,
                 announce: Callable[[str], None], batch_timeout: float) -> list:
     """Submit `todo` (stored originals with their names) in batches, wait, resubmit once what a dead
     worker lost; one Outcome per document, as a local run gives."""
-    from flows.pipeline.run_flow import Outcome
+    from flows.outcome import Outcome
 
     require_server()
     names = {stored.sha256: name for stored, name in todo}

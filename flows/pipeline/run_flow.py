@@ -7,46 +7,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import flows.prefect_env  # noqa: F401  (settings before prefect is imported)
-from flows.store import raw_store
+from flows.store import raw_store, remote
 from flows.errors import CrsdataError
 from flows.store.publish import published_sources, publish_edition, repair_store
 from flows.settings import Settings
 from flows.pipeline.workers import Job, JobResult
+from flows.outcome import Outcome, RunSummary
 from schemas.rejected_rows import rows_rejected
-
-
-@dataclass
-class Outcome:
-    name: str
-    status: str                # published, republished, unchanged, failed
-    reason: str = ""
-    report_id: str = ""
-    edition: str = ""
-    seconds: float = 0.0
-    pages: int = 0
-    stage_seconds: dict = field(default_factory=dict)
-    worker_pid: int = 0
-    worker_peak_rss_mb: float = 0.0
-    worker_pss_mb: float = 0.0
-    diff: str = ""             # the diff folder published against the previous edition, if any
-    rows_rejected: int = 0     # rows kept aside by validation (rejected_rows), counted once per row
-
-
-@dataclass
-class RunSummary:
-    outcomes: list[Outcome] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "failed"]
 
 
 def expand_inputs(paths: list[Path]) -> list[tuple[Path, Path | None]]:
@@ -71,7 +42,11 @@ def ingest_inputs(
     from flows.errors import one_line
     from flows.pipeline.ingest import check_before_extraction
 
-    published = published_sources(settings.processed_dir) if settings.processed_dir.exists() else set()
+    store = remote.store_of(settings)
+    if store is not None:  # the remote store says what is published, not the mirror (it may hold a push a crash cut short)
+        published = remote.published_sources(store)
+    else:
+        published = published_sources(settings.processed_dir) if settings.processed_dir.exists() else set()
     failures = raw_store.load_failed_documents(settings.raw_dir)
     conditions = settings.failure_conditions()
     if paths:
@@ -173,26 +148,25 @@ def stored_jobs(sha256s: list[str], settings: Settings, report_id: str | None) -
 
 def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> Outcome:
     name = result.job.name
-    if not result.ok:
+    done = replace(result.outcome, seconds=seconds)
+    if done.failed:
         from flows.errors import one_line
 
         if result.validation_report is not None:
             write_validation_report(settings.processed_dir, name, result.validation_report)
-        record = raw_store.failure_record(result.job.sha256, Path(name).name, result.reason, settings.failure_conditions())
+        record = raw_store.failure_record(result.job.sha256, Path(name).name, done.reason, settings.failure_conditions())
         raw_store.update_failed_documents(settings.raw_dir, {result.job.sha256: record}, set())
-        return Outcome(
-            one_line(name), "failed", one_line(result.reason), seconds=seconds, worker_pid=result.worker_pid,
-            worker_peak_rss_mb=result.worker_peak_rss_mb, worker_pss_mb=result.worker_pss_mb,
-        )
+        return replace(done, name=one_line(name), reason=one_line(done.reason))
     extracted = result.extracted
+    store = remote.store_of(settings)
+    if store is not None:  # what other machines published of this report, before deciding on its edition
+        remote.sync_report(store, extracted.identity.report_id, prefer="remote")
     published = publish_edition(settings.processed_dir, extracted, force=settings.force)
     rejected = extracted.datasets.get("rejected_rows")
     if published.status != "unchanged" and rejected is not None and not rejected.empty:
         write_validation_report(settings.processed_dir, name, rejected)
-    return Outcome(
-        name, published.status, "", published.report_id, published.edition, seconds, extracted.pages, extracted.seconds,
-        result.worker_pid, result.worker_peak_rss_mb, result.worker_pss_mb, rows_rejected=rows_rejected(rejected),
-    )
+    return replace(done, status=published.status, report_id=published.report_id, edition=published.edition,
+                   path=published.path, rows_rejected=rows_rejected(rejected))
 
 
 def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
@@ -202,19 +176,32 @@ def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
     from flows.changes.diffs import diff_after_publish, diff_before_next
     from flows.changes.history import write_history
 
-    folders = []
+    folders, warnings = [], []
     try:
         for make_diff in (diff_after_publish, diff_before_next):
             folder = make_diff(settings.processed_dir, outcome.report_id, outcome.edition)
             if folder is not None:
                 folders.append(str(Path(folder).relative_to(settings.processed_dir)))
     except Exception as exc:  # the edition is published; a diff failure is reported, not fatal
-        outcome.reason = f"diff against a neighbouring edition failed: {type(exc).__name__}: {exc}"
-    outcome.diff = ", ".join(folders)
+        warnings.append(f"diff against a neighbouring edition failed: {type(exc).__name__}: {exc}")
     try:
         write_history(settings.processed_dir, outcome.report_id)
     except Exception as exc:  # like a diff failure: the edition is published, the history can be rebuilt later
-        outcome.reason = "; ".join(filter(None, [outcome.reason, f"history rebuild failed: {type(exc).__name__}: {exc}"]))
+        warnings.append(f"history rebuild failed: {type(exc).__name__}: {exc}")
+    diffed = replace(outcome, diff=", ".join(folders), reason="; ".join(filter(None, [outcome.reason, *warnings])))
+    return outcome_sent_to_store(diffed, settings)
+
+
+def outcome_sent_to_store(outcome: Outcome, settings: Settings) -> Outcome:
+    """With a remote store, the report's new units go there; until they have, nothing is published.
+    A push cut short is finished by the next run that touches the report (flows.store.remote.sync_report)."""
+    store = remote.store_of(settings)
+    if store is None:
+        return outcome
+    try:
+        remote.sync_report(store, outcome.report_id, prefer="local")
+    except Exception as exc:  # the backend's own errors: one line, the document fails, the run goes on
+        return replace(outcome, status="failed", reason=f"published in the mirror but not sent to {store.url}: {type(exc).__name__}: {exc}")
     return outcome
 
 
@@ -243,9 +230,14 @@ def run(
     started = time.perf_counter()
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
     settings.processed_dir.mkdir(parents=True, exist_ok=True)
+    store = remote.store_of(settings)  # unreachable: one error line before any work
+    if store is not None:
+        announce(f"Store: {store.url} (working in its mirror {settings.data_dir})")
     for repaired in repair_store(settings.processed_dir):
         announce(f"Repaired: {repaired}")
     todo, outcomes = ingest_inputs(paths, settings, report)
+    if todo and store is not None:
+        remote.push_originals(store, [stored for stored, _ in todo])
     if todo:
         # Largest first, so a long report does not start last and leave the other workers idle.
         todo.sort(key=lambda item: -item[0].size)
@@ -260,7 +252,15 @@ def run(
             jobs = [job_for(stored, name, settings, report_id) for stored, name in todo]
             announce(f"Processing {len(jobs)} new document(s) with {settings.workers} worker(s)...")
             outcomes.extend(run_jobs(jobs, settings, report))
-    if any(o.status in ("published", "republished") for o in outcomes):
+    if store is not None:
+        try:
+            catalog = remote.write_remote_catalog(store)
+            announce(f"Store catalog: {len(catalog)} edition(s) at {store.url} "
+                     f"(browse them with: crsdata browse --data-dir {store.url})")
+        except Exception as exc:  # the editions are there; the next run or 'crsdata catalog' rebuilds it
+            outcomes.append(Outcome(store.url, "failed", f"catalog not updated: {type(exc).__name__}: {exc}"))
+            report(outcomes[-1])
+    elif any(o.status in ("published", "republished") for o in outcomes):
         from flows.browse.database import describe_refresh, refresh_browse_data  # the browse database and archive follow every publish
 
         try:

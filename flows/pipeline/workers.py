@@ -1,7 +1,7 @@
 """Worker processes: documents are CPU-bound and independent, so each runs in a process of its own.
 
 The parent loads the spaCy model once and forks, so workers share it copy-on-write. A worker
-enforces the per-document time limit and turns every failure into an ok/reason record, so one bad
+enforces the per-document time limit and turns every failure into the document's Outcome (status and reason), so one bad
 document never stops the batch.
 """
 from __future__ import annotations
@@ -10,12 +10,12 @@ import multiprocessing
 import os
 import resource
 import signal
-import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.errors import CrsdataError, ValidationFailedError
+from flows.errors import CrsdataError, ValidationFailedError, internal_error_reason
+from flows.outcome import Outcome
 from flows.pipeline.processes import become_worker
 
 
@@ -33,14 +33,16 @@ class Job:
 
 @dataclass
 class JobResult:
+    """A worker's answer: the document's Outcome (``extracted`` or ``failed``, with the worker's
+    memory figures) and what travels beside it: the datasets, or the failing rows of a refused one."""
     job: Job
-    ok: bool
-    reason: str = ""
+    outcome: Outcome
     extracted: object | None = None
     validation_report: object | None = None
-    worker_pid: int = 0
-    worker_peak_rss_mb: float = 0.0
-    worker_pss_mb: float = 0.0
+
+
+def failed_result(job: Job, reason: str, validation_report=None) -> JobResult:
+    return JobResult(job, Outcome(job.name, "failed", reason), validation_report=validation_report)
 
 
 class DocumentTimeout(BaseException):
@@ -61,7 +63,7 @@ def _raise_timeout(signum, frame):
 
 
 def timeout_result(job: Job) -> JobResult:
-    return JobResult(job, False, f"took longer than {job.timeout_seconds} s; raise --timeout")
+    return failed_result(job, f"took longer than {job.timeout_seconds} s; raise --timeout")
 
 
 def extract_job(job: Job) -> JobResult:
@@ -70,10 +72,10 @@ def extract_job(job: Job) -> JobResult:
     except DocumentTimeout:  # a repeat of the alarm that landed while the first one was being handled
         signal.setitimer(signal.ITIMER_REAL, 0)
         result = timeout_result(job)
-    result.worker_pid = os.getpid()
+    result.outcome.worker_pid = os.getpid()
     # ru_maxrss is in KiB on Linux: the peak of this worker process so far
-    result.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result.worker_pss_mb = proportional_set_size_mb()
+    result.outcome.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.outcome.worker_pss_mb = proportional_set_size_mb()
     return result
 
 
@@ -109,19 +111,19 @@ def _extract_job(job: Job) -> JobResult:
         )
         if _deadline_passed:
             raise DocumentTimeout()
-        return JobResult(job, True, extracted=extracted)
+        return JobResult(job, Outcome(job.name, "extracted", report_id=extracted.identity.report_id,
+                                      pages=extracted.pages, stage_seconds=extracted.seconds), extracted=extracted)
     except DocumentTimeout:
         signal.setitimer(signal.ITIMER_REAL, 0)
         return timeout_result(job)
     except ValidationFailedError as exc:
-        return JobResult(job, False, exc.reason, validation_report=getattr(exc, "report", None))
+        return failed_result(job, exc.reason, validation_report=getattr(exc, "report", None))
     except CrsdataError as exc:
-        return JobResult(job, False, exc.reason)
+        return failed_result(job, exc.reason)
     except MemoryError:
-        return JobResult(job, False, out_of_memory_reason(job.max_memory_mb))
+        return failed_result(job, out_of_memory_reason(job.max_memory_mb))
     except Exception as exc:  # an unexpected bug must not stop the batch; the reason names it
-        last = traceback.extract_tb(exc.__traceback__)[-1]
-        return JobResult(job, False, f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
+        return failed_result(job, internal_error_reason(exc))
     finally:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)

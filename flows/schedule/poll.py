@@ -10,14 +10,15 @@ import os
 import shutil
 import tempfile
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from flows.config import PollConfig
-from flows.schedule.sources import Failure, Fetched, Found
+from flows.errors import internal_error_reason
+from flows.outcome import Outcome
+from flows.schedule.sources import Fetched, Found, fetch_failure
 from flows.schedule.sources.download import (
     Net, PoliteClient, load_failed_downloads, save_failed_downloads, scrub,
 )
@@ -28,14 +29,14 @@ class PollResult:
     found: Found
     summary: object | None = None          # flows.pipeline.run_flow.RunSummary when the pipeline ran
     seconds: float = 0.0
-    pipeline_failures: list[Failure] = field(default_factory=list)
+    pipeline_failures: list[Outcome] = field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
         return not self.found.local_files and not self.found.fetched
 
     @property
-    def failures(self) -> list[Failure]:
+    def failures(self) -> list[Outcome]:
         return self.found.failures + self.pipeline_failures
 
 
@@ -49,9 +50,7 @@ def run_source(name: str, call: Callable[[], Found]) -> Found:
     try:
         return call()
     except Exception as exc:
-        last = traceback.extract_tb(exc.__traceback__)[-1]
-        reason = scrub(f"internal error {type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})")
-        return Found(failures=[Failure(name, reason, name)])
+        return Found(failures=[fetch_failure(name, scrub(internal_error_reason(exc)), name)])
 
 
 def find_new(config: PollConfig, net: Net) -> Found:
@@ -76,7 +75,7 @@ def find_new(config: PollConfig, net: Net) -> Found:
     return found
 
 
-def record_failures(raw_dir: Path, previous: list[dict], failures: list[Failure]) -> None:
+def record_failures(raw_dir: Path, previous: list[dict], failures: list[Outcome]) -> None:
     """The log holds this pass's failures; each keeps the time it first failed."""
     first_seen = {(e.get("source"), e.get("subject")): e.get("first_failed_at") for e in previous}
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -84,8 +83,8 @@ def record_failures(raw_dir: Path, previous: list[dict], failures: list[Failure]
     for failure in failures:
         if failure.source == "folder":
             continue  # a local problem, not a download to retry
-        entry = asdict(failure)
-        entry["first_failed_at"] = first_seen.get((failure.source, failure.subject)) or now
+        entry = {"subject": failure.name, "reason": failure.reason, "source": failure.source, "retry": failure.retry}
+        entry["first_failed_at"] = first_seen.get((failure.source, failure.name)) or now
         entry["last_failed_at"] = now
         entries.append(entry)
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -108,11 +107,11 @@ def stage_downloads(fetched: list[Fetched], staging: Path) -> list[Path]:
     return paths
 
 
-def run_pipeline(config: PollConfig, found: Found, report) -> tuple[object, list[Failure]]:
+def run_pipeline(config: PollConfig, found: Found, report) -> tuple[object, list[Outcome]]:
     from flows.pipeline.run_flow import run
     from flows.settings import Settings
 
-    settings = Settings(data_dir=config.data_dir, workers=config.workers, max_bytes=config.max_bytes)
+    settings = Settings(data_dir=config.location, workers=config.workers, max_bytes=config.max_bytes)
     staging = Path(tempfile.mkdtemp(prefix=".poll-staging-", dir=config.data_dir))
     try:
         staged = stage_downloads(found.fetched, staging)
@@ -125,7 +124,7 @@ def run_pipeline(config: PollConfig, found: Found, report) -> tuple[object, list
         summary = run(list(found.local_files) + staged, settings, report=report_with_urls)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    failures = [Failure(o.name, o.reason, "pipeline") for o in summary.failed]
+    failures = [replace(o, source="pipeline") for o in summary.failed]
     return summary, failures
 
 

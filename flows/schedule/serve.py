@@ -72,7 +72,7 @@ def scheduled_poll(config_path: str | None = None, overrides: dict | None = None
     finally:
         net.client.close()
     for failure in result.failures:
-        logger.error("%s: %s", failure.subject, failure.reason)
+        logger.error("%s: %s", failure.name, failure.reason)
     published = result.summary.count("published") if result.summary else 0
     summary = {"fetched": len(result.found.fetched), "new_local_files": len(result.found.local_files),
                "published": published, "failed": len(result.failures), "seconds": round(result.seconds, 2)}

@@ -8,8 +8,9 @@ folder whose names are a valid report id and edition and which holds a manifest 
 Several processes may publish into one folder at once: the decision "is this edition published?", the
 move into place and the catalog update happen under one lock, so a second publisher of the same
 edition sees it and says ``unchanged``, and no catalog row is lost. The catalog is derived: it is
-updated row by row, and rebuilt from the manifests whenever it does not list exactly the editions
-on disk (after a crash between the move and the catalog write, say).
+updated row by row, and rebuilt from the manifests when it does not list exactly the editions on
+disk (after a crash between the move and the catalog write, say): by repair_store at the start of
+every run, and by every reader until then.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import pandas as pd
 from extractors.identity import is_valid_report_id
 from flows import __version__
 from flows.errors import CrsdataError, NotFoundError
+from flows.outcome import Outcome
 from flows.store.locking import exclusive_lock
 from flows.pipeline.processes import pid_is_alive
 from flows.store.raw_store import file_sha256, write_atomically
@@ -43,15 +44,6 @@ FRICTIONLESS_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number
 STAGING = ".staging"
 PUBLISH_LOCK = ".publish.lock"
 RENAME_EXCHANGE = 2
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    status: str           # "published", "unchanged", "republished"
-    report_id: str
-    edition: str
-    path: Path
-    rows: int
 
 
 def is_valid_edition(value: str) -> bool:
@@ -223,14 +215,18 @@ def replace_folder(staging: Path, final: Path) -> None:
         os.rename(retired, staging)
 
 
-def publish_edition(processed: Path, extracted, *, force: bool = False) -> PublishResult:
+def publish_edition(processed: Path, extracted, *, force: bool = False) -> Outcome:
+    """The edition on disk: ``published``, ``republished`` (--force) or ``unchanged``, with its folder."""
     identity = extracted.identity
-    rows = sum(len(f) for f in extracted.datasets.values())
+
+    def outcome(status: str, edition: str, path: Path) -> Outcome:
+        return Outcome(extracted.source_name, status, report_id=identity.report_id, edition=edition, path=path)
+
     lock = processed / PUBLISH_LOCK
     with exclusive_lock(lock):
         edition, existing = resolve_edition(processed, identity.report_id, identity.edition, extracted.source_sha256)
     if existing is not None and not force:
-        return PublishResult("unchanged", identity.report_id, edition, edition_dir(processed, identity.report_id, edition), rows)
+        return outcome("unchanged", edition, edition_dir(processed, identity.report_id, edition))
     staging = stage_edition(processed, extracted, edition)
     try:
         with exclusive_lock(lock):
@@ -238,7 +234,7 @@ def publish_edition(processed: Path, extracted, *, force: bool = False) -> Publi
             now_edition, existing = resolve_edition(processed, identity.report_id, identity.edition, extracted.source_sha256)
             final = edition_dir(processed, identity.report_id, now_edition)
             if existing is not None and not force:
-                return PublishResult("unchanged", identity.report_id, now_edition, final, rows)
+                return outcome("unchanged", now_edition, final)
             if now_edition != edition:  # a different document took the key first: stage under the new key
                 shutil.rmtree(staging, ignore_errors=True)
                 edition, staging = now_edition, stage_edition(processed, extracted, now_edition)
@@ -250,7 +246,7 @@ def publish_edition(processed: Path, extracted, *, force: bool = False) -> Publi
             update_catalog(processed, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return PublishResult("republished" if existing else "published", identity.report_id, edition, final, rows)
+    return outcome("republished" if existing else "published", edition, final)
 
 
 # ---------------------------------------------------------------- catalog
@@ -317,8 +313,14 @@ def write_catalog_frame(processed: Path, frame: pd.DataFrame) -> None:
 
 
 def update_catalog(processed: Path, folder: Path) -> pd.DataFrame:
-    """Add or replace one edition's row. Call under the publish lock."""
-    current = catalog_frame(processed)
+    """Add or replace one edition's row. Call under the publish lock.
+
+    The catalog file is taken as it is, not checked against every edition folder: that check grows
+    with the archive and would be paid on every publish. A catalog a crash left short is rebuilt
+    by repair_store (at the start of every run) and, meanwhile, by every reader (catalog_frame)."""
+    current = read_catalog_file(processed)
+    if current is None:
+        current = rebuild_catalog_frame(processed)
     row = manifest_to_catalog_row(processed, folder, read_manifest(folder))
     keep = current[~((current["report_id"] == row["report_id"]) & (current["edition"] == row["edition"]))]
     frame = rows_to_catalog(keep.to_dict("records") + [row])

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.outcome import Outcome
 from flows.store.raw_store import StoredOriginal
 
 # The letters of a report number are its product type and the folder CRS files it under.
@@ -29,21 +30,17 @@ class Fetched:
     is_new: bool                  # False when the same bytes were already stored
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A document that could not be fetched this pass; the next pass tries again."""
-
-    subject: str             # redacted URL or report id
-    reason: str
-    source: str
-    retry: dict = field(default_factory=dict)   # what the next pass needs to try again (no secrets)
+def fetch_failure(subject: str, reason: str, source: str, retry: dict | None = None) -> Outcome:
+    """A document that could not be fetched this pass (`subject`: a redacted URL or a report id);
+    the next pass tries again with what `retry` holds (no secrets)."""
+    return Outcome(subject, "failed", reason, source=source, retry=retry or {})
 
 
 @dataclass
 class Found:
     local_files: list[Path] = field(default_factory=list)
     fetched: list[Fetched] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Outcome] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)   # what was looked at, for the "nothing new" line
 
     def extend(self, other: "Found") -> None:

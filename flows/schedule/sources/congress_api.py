@@ -35,7 +35,8 @@ from zoneinfo import ZoneInfo
 from extractors.identity import is_valid_report_id
 from flows.store import raw_store
 from flows.store.raw_store import OBJECTS, read_state_file
-from flows.schedule.sources import Failure, Found
+from flows.outcome import Outcome
+from flows.schedule.sources import Found, fetch_failure
 from flows.schedule.sources.download import DownloadError, Net, fetch_and_store, register_secret
 
 SOURCE = "congress_api"
@@ -254,11 +255,11 @@ def listing_to_entries(listing: Listing, wanted: set[str]) -> dict[str, dict]:
     return entries
 
 
-def unsettled_failure(listing: Listing, window: Window) -> Failure:
+def unsettled_failure(listing: Listing, window: Window) -> Outcome:
     what = listing.error or (f"the list never settled: {len(listing.rows)} distinct reports seen in {listing.walks} "
                              f"walks, the API counts {listing.count}")
     reason = f"{what}; the window {window.from_stamp}..{window.to_stamp} (New York time) is listed again next pass"
-    return Failure("congress.gov API list", reason, SOURCE)
+    return fetch_failure("congress.gov API list", reason, SOURCE)
 
 
 def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None, *, now: datetime | None = None,
@@ -270,7 +271,7 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
     failed) is listed again from its start by the next pass."""
     found = Found(checked=["congress.gov API"])
     if not api_key:
-        found.failures.append(Failure("congress_api", "no API key: set the CONGRESS_API_KEY environment variable", SOURCE))
+        found.failures.append(fetch_failure("congress_api", "no API key: set the CONGRESS_API_KEY environment variable", SOURCE))
         return found
     register_secret(api_key)
     headers = {"X-Api-Key": api_key}
@@ -290,6 +291,6 @@ def find_new_reports(net: Net, raw_dir: Path, base_url: str, api_key: str | None
             update_date = fetch_report(net, raw_dir, base_url, headers, entry, known_urls, found)
             seen[report_id] = update_date or seen.get(report_id, "")
         except DownloadError as exc:
-            found.failures.append(Failure(exc.subject, exc.reason, SOURCE, retry=entry))
+            found.failures.append(fetch_failure(exc.subject, exc.reason, SOURCE, retry=entry))
     save_state(raw_dir, state_after_pass(state, window, listing.settled, seen))
     return found

@@ -18,7 +18,7 @@ from pathlib import Path
 from flows.store import raw_store
 from flows.config import watch_ids_to_checked
 from flows.store.raw_store import OBJECTS, read_state_file
-from flows.schedule.sources import Failure, Found, report_type
+from flows.schedule.sources import Found, fetch_failure, report_type
 from flows.schedule.sources.download import DownloadError, Net, fetch_and_store
 
 SOURCE = "crs"
@@ -107,7 +107,7 @@ def check_report(net: Net, raw_dir: Path, base_url: str, report_id: str, held: s
                 if fetched is not None:
                     found.fetched.append(fetched)
     except DownloadError as exc:
-        found.failures.append(Failure(exc.subject, exc.reason, SOURCE))
+        found.failures.append(fetch_failure(exc.subject, exc.reason, SOURCE))
     return found
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from flows.store import raw_store
 from flows.store.raw_store import read_state_file
 from flows.errors import BadInputError
-from flows.schedule.sources import Failure, Found
+from flows.schedule.sources import Found, fetch_failure
 
 SOURCE = "folder"
 # A dot name: raw_store.inbox_files treats any other file under raw/ as a document to ingest.
@@ -52,13 +52,13 @@ def find_new_files(inboxes: list[Path], raw_dir: Path, max_bytes: int, allow_lin
     for inbox in inboxes:
         found.checked.append(str(inbox))
         if not inbox.is_dir():
-            found.failures.append(Failure(str(inbox), "inbox folder does not exist", SOURCE))
+            found.failures.append(fetch_failure(str(inbox), "inbox folder does not exist", SOURCE))
             continue
         for path in inbox_files(inbox):
             try:
                 path = raw_store.path_to_read(path, inbox, allow_links_inside)
             except BadInputError as exc:
-                found.failures.append(Failure(exc.subject, exc.reason, SOURCE))
+                found.failures.append(fetch_failure(exc.subject, exc.reason, SOURCE))
                 continue
             try:
                 size = path.stat().st_size
@@ -66,7 +66,7 @@ def find_new_files(inboxes: list[Path], raw_dir: Path, max_bytes: int, allow_lin
                     continue  # `crsdata run` explains these; an inbox keeps them quietly until someone looks
                 sha = cached_sha256(path, cache)
             except OSError as exc:
-                found.failures.append(Failure(str(path), f"cannot read ({exc.strerror})", SOURCE))
+                found.failures.append(fetch_failure(str(path), f"cannot read ({exc.strerror})", SOURCE))
                 continue
             if sha in seen or raw_store.object_path(raw_dir, sha).exists():
                 continue

@@ -2,7 +2,7 @@
 beside a local `crsdata run --workers 1`; documents/s, speed-up, overhead per flow run, and whether
 the published datasets are identical.
 
-    .venv/bin/python benchmarks/pool_benchmark.py --corpus ../shared/corpus/pdf --batch-size 4
+    .venv/bin/python -m benchmarks.pool_benchmark --corpus ../shared/corpus/pdf --batch-size 2
 
 It starts its own Prefect server (the data folder's, flows.prefect_server), a process work pool and
 `prefect worker start` processes, and stops them all at the end.
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=PROJECT / "raw" / "samples")
     parser.add_argument("--batch-size", type=int, default=4)
     args = parser.parse_args()
-    pdfs = sorted(args.corpus.glob("*.pdf"))
+    pdfs = sorted(args.corpus.resolve().glob("*.pdf"))  # absolute: the runs start in other folders
     from flows.prefect_server import prefect_api
 
     with tempfile.TemporaryDirectory(prefix="crsdata-pool-bench-") as tmp:

@@ -16,7 +16,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from flows.errors import CrsdataError
-from flows.store.location import is_store_url, url_to_location
+from flows.store.location import data_dir_to_location, is_store_url
 
 DEFAULT_CRS_BASE_URL = "https://www.congress.gov"
 DEFAULT_API_BASE_URL = "https://api.congress.gov"
@@ -78,11 +78,10 @@ class PollConfig:
     def __post_init__(self) -> None:
         subject = str(self.source_file or "settings")
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731  (frozen dataclass)
-        if is_store_url(self.data_dir):
-            mirror, url = url_to_location(str(self.data_dir))
-            set_("data_dir", mirror)
+        folder, url = data_dir_to_location(self.data_dir)
+        set_("data_dir", folder)
+        if url:
             set_("store_url", url)
-        set_("data_dir", Path(self.data_dir).resolve())
         set_("inboxes", tuple(Path(p).resolve() for p in self.inboxes))
         set_("watch", watch_ids_to_checked(self.watch, subject))
         set_("api_report_ids", report_ids_to_checked(self.api_report_ids, subject))

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.store.location import is_store_url, url_to_location
+from flows.store.location import data_dir_to_location
 
 MIB = 1024 * 1024
 # Address space (RLIMIT_AS) a document may add to its worker, beyond what the worker maps when the
@@ -42,11 +42,10 @@ class Settings:
     store_url: str | None = None
 
     def __post_init__(self) -> None:
-        if is_store_url(self.data_dir):
-            mirror, url = url_to_location(str(self.data_dir))
-            object.__setattr__(self, "data_dir", mirror)
+        folder, url = data_dir_to_location(self.data_dir)
+        object.__setattr__(self, "data_dir", folder)
+        if url:
             object.__setattr__(self, "store_url", url)
-        object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
         if self.max_bytes < 1 or self.max_pages < 1 or self.timeout_seconds < 1:

@@ -49,6 +49,7 @@ def process_batch(data_dir: str, sha256s: list[str], report_id: str | None = Non
     from flows.pipeline.run_flow import stored_jobs
     from flows.settings import Settings
 
+    from flows.outcome import count_statuses
     from flows.store import remote
 
     settings = Settings(data_dir=data_dir, workers=1, force=force, max_pages=max_pages,
@@ -64,7 +65,7 @@ def process_batch(data_dir: str, sha256s: list[str], report_id: str | None = Non
              "edition": o.edition, "pages": o.pages, "seconds": round(o.seconds, 2)} for job, o in zip(jobs, outcomes)]
     create_table_artifact(key=OUTCOMES_ARTIFACT, table=rows or [{"sha256": "", "status": "none"}],
                           description="Each document of this batch: status and reason")
-    counts = {s: sum(r["status"] == s for r in rows) for s in ("published", "republished", "unchanged", "failed")}  # rows: what the artifact holds
+    counts = count_statuses(outcomes, ("published", "republished", "unchanged", "failed"))
     get_run_logger().info("Batch of %d: %s", len(sha256s), ", ".join(f"{n} {s}" for s, n in counts.items()))
     return counts
 

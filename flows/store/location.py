@@ -43,3 +43,10 @@ def url_to_location(url: str) -> tuple[Path, str | None]:
         raise StoreError(url, f"no filesystem for {protocol}:// ({exc})") from None
     normalized = url.rstrip("/")
     return mirrors_root() / hashlib.sha256(normalized.encode()).hexdigest()[:16], normalized
+
+
+def data_dir_to_location(value) -> tuple[Path, str | None]:
+    """(the resolved local folder, the store URL or None) for any ``data_dir`` a setting holds: a
+    folder, or a URL whose local folder is its mirror."""
+    folder, url = url_to_location(str(value)) if is_store_url(value) else (Path(value), None)
+    return folder.resolve(), url

@@ -43,6 +43,12 @@ def pool(tmp_path, s3_endpoint):  # the workers inherit the local S3 endpoint's 
                                 env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True) for i in (1, 2)]
     try:
+        # Both workers polling before any batch is submitted: on a busy machine a worker can take
+        # long to start, and one worker alone would run every batch one after the other.
+        deadline = time.monotonic() + 300
+        while asyncio.run(workers_online(name)) < 2:
+            assert time.monotonic() < deadline, "the two workers did not come online"
+            time.sleep(1)
         yield name, workers
     finally:
         for worker in workers:
@@ -89,6 +95,15 @@ def test_a_pool_run_publishes_what_a_local_run_does(tmp_path, pool):
     local_output, _ = here.communicate(timeout=1500)
     assert here.returncode == 0, local_output
     assert datasets_of(data_dir) == datasets_of(local)
+
+
+async def workers_online(pool_name: str) -> int:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import WorkerStatus
+
+    async with get_client() as client:
+        workers = await client.read_workers_for_work_pool(pool_name)
+    return sum(w.status == WorkerStatus.ONLINE for w in workers)
 
 
 async def finished_batches(pool_name: str):

@@ -26,7 +26,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,33 +161,52 @@ def wait_until_healthy(url: str, supervisor: subprocess.Popen, timeout: float) -
     return False
 
 
-def ensure_server(home: PrefectHome, timeout: float = START_TIMEOUT_SECONDS) -> str:
-    """The URL of this home's server, started if none answers. Call with the clients lock held."""
+def ensure_server(home: PrefectHome, timeout: float = START_TIMEOUT_SECONDS,
+                  while_starting: Callable[[], None] | None = None) -> str:
+    """The URL of this home's server, started if none answers. Call with the clients lock held.
+
+    ``while_starting`` runs once, while a server that had to be started boots (4 s with its database,
+    11 s for a first start that migrates it), or right away when one already answers: `crsdata run`
+    forks its workers and starts extracting meanwhile, since extraction needs no API."""
+    pending = while_starting
     with exclusive_lock(home.start_lock):
         state = read_state(home)
-        if state and is_healthy(state["url"]):
-            return state["url"]
-        for _ in range(START_ATTEMPTS):
+        url = state["url"] if state and is_healthy(state["url"]) else None
+        for _ in range(0 if url else START_ATTEMPTS):
             port = free_port()
-            url = f"http://127.0.0.1:{port}/api"
             supervisor = start_supervisor(home, port)
-            if wait_until_healthy(url, supervisor, timeout):
+            if pending is not None:
+                try:
+                    pending()
+                except BaseException:
+                    stop_process_group(supervisor)
+                    raise
+                pending = None
+            if wait_until_healthy(f"http://127.0.0.1:{port}/api", supervisor, timeout):
+                url = f"http://127.0.0.1:{port}/api"
                 state = {"url": url, "supervisor_pid": supervisor.pid, "database": str(home.database)}
                 home.state_file.write_text(json.dumps(state, indent=2))
-                return url
+                break
             stop_process_group(supervisor)
-        raise PrefectUnavailableError(
-            "prefect server", f"did not start within {timeout:.0f} s ({START_ATTEMPTS} tries): {last_log_line(home)} "
-                              f"(log: {home.log_file})")
+        if url is None:
+            raise PrefectUnavailableError(
+                "prefect server", f"did not start within {timeout:.0f} s ({START_ATTEMPTS} tries): {last_log_line(home)} "
+                                  f"(log: {home.log_file})")
+    if pending is not None:  # the server was already up: not under the start lock, which others wait on
+        pending()
+    return url
 
 
 @contextlib.contextmanager
-def prefect_api(data_dir: Path) -> Iterator[PrefectApi]:
-    """The Prefect API for a data folder, for as long as the block runs (see the module's docstring)."""
+def prefect_api(data_dir: Path, while_starting: Callable[[], None] | None = None) -> Iterator[PrefectApi]:
+    """The Prefect API for a data folder, for as long as the block runs (see the module's docstring);
+    ``while_starting`` runs once before the block, overlapping the server's start (see ensure_server)."""
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
     external = os.environ.get("PREFECT_API_URL")
     if external:
+        if while_starting is not None:
+            while_starting()
         yield PrefectApi(external, None)
         return
     home = home_for(data_dir)
@@ -198,7 +217,7 @@ def prefect_api(data_dir: Path) -> Iterator[PrefectApi]:
     except OSError as exc:
         raise PrefectUnavailableError(str(home.path), f"cannot write Prefect's folder ({exc.strerror})") from None
     with shared_lock(home.clients_lock):
-        url = ensure_server(home)
+        url = ensure_server(home, while_starting=while_starting)
         with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_HOME: str(home.path)}):
             try:
                 yield PrefectApi(url, home.path)

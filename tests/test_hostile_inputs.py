@@ -174,7 +174,7 @@ def test_a_worker_failure_is_remembered_and_not_requeued_by_a_run_without_paths(
     from flows.pipeline.run_flow import job_for
 
     result = extract_job(job_for(stored, name, settings, None))
-    outcome = result_to_outcome(result, settings, 1.0)
+    outcome = result_to_outcome(result, settings)
     assert (outcome.status, outcome.reason) == ("failed", "no text layer (scanned PDF?)")
     assert raw_store.load_failed_documents(settings.raw_dir)[stored.sha256]["reason"] == "no text layer (scanned PDF?)"
 
@@ -194,7 +194,7 @@ def test_a_new_pipeline_version_retries_what_failed_before(tmp_path):
     ingest([BAD / "scanned.pdf"], settings)
     todo, _ = ingest([BAD / "scanned.pdf"], settings)
     (stored, name), = todo
-    result_to_outcome(extract_job(Job(stored.sha256, str(stored.path), name, None, None, 400, 600)), settings, 1.0)
+    result_to_outcome(extract_job(Job(stored.sha256, str(stored.path), name, None, None, 400, 600)), settings)
     assert ingest([], settings)[0] == []
     state = settings.raw_dir / raw_store.FAILED_DOCUMENTS
     records = json.loads(state.read_text())

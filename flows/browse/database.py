@@ -23,7 +23,9 @@ import sqlite_utils
 from extractors.diff.comparable_text import frame_to_records
 from flows.errors import CrsdataError
 from flows.store.locking import exclusive_lock
-from flows.store.publish import CATALOG_COLUMNS, catalog_frame, check_path_part, published_manifests
+from flows.store.publish import (
+    CATALOG_COLUMNS, catalog_frame, check_path_part, manifest_to_catalog_row, published_manifests, rows_to_catalog,
+)
 from flows.store.raw_store import file_sha256
 from schemas import DATASETS, dataset_module
 from schemas import changes as changes_schema
@@ -90,11 +92,11 @@ def is_edition_name(value: str, what: str = "edition") -> bool:
     return True
 
 
-def published_editions(processed: Path) -> list[PublishedEdition]:
-    """Edition folders with a manifest whose names are a valid report id and edition key
-    (staging folders, `.retired-*` and anything half-written are not editions)."""
+def published_editions(processed: Path, report_id: str | None = None) -> list[PublishedEdition]:
+    """Edition folders (of one report, given its id) with a manifest whose names are a valid report id
+    and edition key (staging folders, `.retired-*` and anything half-written are not editions)."""
     editions = []
-    for manifest in published_manifests(processed):
+    for manifest in published_manifests(processed, report_id):
         folder = Path(manifest["_path"])
         report_id, edition = folder.parent.name, folder.name
         if not (is_edition_name(report_id, "report id") and is_edition_name(edition)):
@@ -105,9 +107,9 @@ def published_editions(processed: Path) -> list[PublishedEdition]:
     return editions
 
 
-def published_diffs(processed: Path) -> list[PublishedDiff]:
+def published_diffs(processed: Path, report_id: str | None = None) -> list[PublishedDiff]:
     diffs = []
-    for path in sorted(processed.glob("*/diffs/*/manifest.json")):
+    for path in sorted(processed.glob(f"{report_id or '*'}/diffs/*/manifest.json")):
         folder = path.parent
         report_id, (from_edition, _, to_edition) = folder.parent.parent.name, folder.name.partition("__")
         if is_edition_name(report_id, "report id") and is_edition_name(from_edition) and is_edition_name(to_edition):
@@ -240,35 +242,53 @@ def load_diff(db: sqlite_utils.Database, diff: PublishedDiff) -> None:
         db[LOADED_DIFFS].insert(dict(zip(CHANGES_KEY, key), manifest_sha256=diff.manifest_sha256))
 
 
-def history_files(processed: Path, file_name: str) -> list[Path]:
-    return sorted(p for p in processed.glob(f"*/history/{file_name}") if is_edition_name(p.parent.parent.name, "report id"))
+def history_files(processed: Path, file_name: str, report_id: str | None = None) -> list[Path]:
+    return sorted(p for p in processed.glob(f"{report_id or '*'}/history/{file_name}") if is_edition_name(p.parent.parent.name, "report id"))
 
 
-def load_history(db: sqlite_utils.Database, processed: Path) -> bool:
-    """figure_history / cell_history: replaced wholesale when any history file changed; absent is fine."""
-    wanted = {str(p.relative_to(processed)): file_sha256(p) for name in HISTORY_TABLES.values() for p in history_files(processed, name)}
-    if wanted == {row["path"]: row["sha256"] for row in db[LOADED_HISTORY].rows}:
+def load_history(db: sqlite_utils.Database, processed: Path, report_id: str | None = None) -> bool:
+    """figure_history / cell_history: a report's rows replaced when its history file changed, dropped
+    when the file is gone (absent is fine); only that report's rows move, so the cost of a publish does
+    not grow with the archive."""
+    tables = {file_name: table for table, file_name in HISTORY_TABLES.items()}
+    wanted = {str(p.relative_to(processed)): file_sha256(p) for name in tables for p in history_files(processed, name, report_id)}
+    held = {row["path"]: row["sha256"] for row in db[LOADED_HISTORY].rows
+            if report_id is None or row["path"].split("/")[0] == report_id}
+    changed = sorted(path for path, sha in wanted.items() if held.get(path) != sha)
+    gone = sorted(set(held) - set(wanted))
+    if not changed and not gone:
         return False
     with db.atomic():
-        for table, file_name in HISTORY_TABLES.items():
-            db[table].drop(ignore=True)
-            frames = [pd.read_parquet(p) for p in history_files(processed, file_name)]
-            frames = [f for f in frames if len(f)]
-            if frames:
-                history = pd.concat(frames, ignore_index=True)
-                db[table].insert_all(frame_to_records(history), batch_size=500, alter=True)
+        for path in gone + changed:
+            table = db[tables[Path(path).name]]
+            if table.exists():
+                table.delete_where("report_id = ?", [path.split("/")[0]])
+            db[LOADED_HISTORY].delete_where("path = ?", [path])
+        for path in changed:
+            history, table = pd.read_parquet(processed / path), db[tables[Path(path).name]]
+            if len(history):
+                table.insert_all(frame_to_records(history), batch_size=500, alter=True)
                 indexed = [c for c in ("report_id", "fact_id", "edition") if c in history.columns]
                 if indexed:
-                    db[table].create_index(indexed)
-        db[LOADED_HISTORY].delete_where()
-        db[LOADED_HISTORY].insert_all([{"path": p, "sha256": s} for p, s in wanted.items()])
+                    table.create_index(indexed, if_not_exists=True)
+            db[LOADED_HISTORY].insert({"path": path, "sha256": wanted[path]})
     return True
 
 
-def update_database(db: sqlite_utils.Database, processed: Path, report: DatabaseReport) -> DatabaseReport:
-    editions = published_editions(processed)
-    catalog = {(r["report_id"], r["edition"]): r for r in frame_to_records(catalog_frame(processed))}
-    loaded = loaded_state(db, LOADED_EDITIONS, EDITION_KEY)
+def catalog_rows(processed: Path, report_id: str | None = None) -> dict[tuple[str, str], dict]:
+    """(report id, edition) -> its catalog row: the catalog's, or for one report from its manifests
+    (reading the whole catalog on every publish would grow with the archive)."""
+    frame = catalog_frame(processed) if report_id is None else rows_to_catalog(
+        [manifest_to_catalog_row(processed, Path(m["_path"]), m) for m in published_manifests(processed, report_id)])
+    return {(r["report_id"], r["edition"]): r for r in frame_to_records(frame)}
+
+
+def update_database(db: sqlite_utils.Database, processed: Path, report: DatabaseReport,
+                    report_id: str | None = None) -> DatabaseReport:
+    """Bring the database up to date with the published folders: all of them, or one report's."""
+    editions = published_editions(processed, report_id)
+    catalog = catalog_rows(processed, report_id)
+    loaded = {key: sha for key, sha in loaded_state(db, LOADED_EDITIONS, EDITION_KEY).items() if report_id in (None, key[0])}
     published = {(e.report_id, e.edition) for e in editions}
     for report_id, edition in sorted(set(loaded) - published):
         remove_edition(db, report_id, edition)
@@ -280,12 +300,12 @@ def update_database(db: sqlite_utils.Database, processed: Path, report: Database
         load_edition(db, edition, catalog[(edition.report_id, edition.edition)])
         report.loaded.append(edition_key(edition.report_id, edition.edition))
     loaded_diffs = loaded_state(db, LOADED_DIFFS, CHANGES_KEY)
-    for diff in published_diffs(processed):
+    for diff in published_diffs(processed, report_id):
         both_loaded = {(diff.report_id, diff.from_edition), (diff.report_id, diff.to_edition)} <= published
         if both_loaded and loaded_diffs.get((diff.report_id, diff.from_edition, diff.to_edition)) != diff.manifest_sha256:
             load_diff(db, diff)
             report.diffs_loaded += 1
-    load_history(db, processed)
+    load_history(db, processed, report_id)
     return report
 
 
@@ -312,6 +332,54 @@ def refresh_database(processed: Path, *, rebuild: bool = False) -> DatabaseRepor
         staging.unlink(missing_ok=True)
         raise
     return report
+
+
+def refresh_report(processed: Path, report_id: str) -> DatabaseReport:
+    """One report's editions, diffs and history into processed/crsdata.db, right after an edition of it
+    is published: `crsdata run` does this in the parent while the workers extract the next documents,
+    and its closing refresh_browse_data then finds them loaded. A missing database is created in place
+    (each edition goes in in one transaction, so a reader never sees half of one); one of another
+    layout is left to the closing refresh, which rebuilds it."""
+    path = processed / DATABASE_NAME
+    with exclusive_lock(processed / LOCK_NAME):
+        if path.exists() and database_layout(path) != DATABASE_LAYOUT:
+            return DatabaseReport(path)
+        db = open_database(path)
+        try:
+            return update_database(db, processed, DatabaseReport(path), report_id)
+        except (OSError, ValueError, KeyError, sqlite3.Error) as exc:
+            raise DatabaseError(str(path), f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            db.close()
+
+
+def loaded_snapshot(processed: Path) -> dict[str, dict[tuple, str]] | None:
+    """What the database holds (editions and diffs, with their manifest sha256), to tell afterwards
+    what a run loaded; None when there is no database of this layout."""
+    path = processed / DATABASE_NAME
+    if not path.exists() or database_layout(path) != DATABASE_LAYOUT:
+        return None
+    db = sqlite_utils.Database(path)
+    try:
+        return {"editions": loaded_state(db, LOADED_EDITIONS, EDITION_KEY), "diffs": loaded_state(db, LOADED_DIFFS, CHANGES_KEY)}
+    finally:
+        db.close()
+
+
+def report_since(before: dict[str, dict[tuple, str]] | None, closing: DatabaseReport, processed: Path) -> DatabaseReport:
+    """The database's changes since `before` (a loaded_snapshot): what a whole run did, whether its
+    editions went in as they were published (refresh_report) or in the closing refresh."""
+    after = loaded_snapshot(processed) or {"editions": {}, "diffs": {}}
+    held = (before or {}).get("editions", {})
+    editions = after["editions"]
+    return DatabaseReport(
+        closing.path,
+        loaded=[edition_key(*key) for key in sorted(editions) if held.get(key) != editions[key]],
+        removed=[edition_key(*key) for key in sorted(set(held) - set(editions))],
+        diffs_loaded=sum((before or {}).get("diffs", {}).get(key) != sha for key, sha in after["diffs"].items()),
+        unchanged=sum(held.get(key) == sha for key, sha in editions.items()),
+        rebuilt=before is None or closing.rebuilt,
+    )
 
 
 def describe_refresh(report: DatabaseReport, archive) -> str:

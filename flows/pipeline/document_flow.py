@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -17,30 +17,64 @@ from flows.outcome import count_statuses
 from flows.settings import Settings
 from flows.pipeline.workers import Job, JobResult, dead_worker_reason, extract_job, failed_result, start_pool
 
+# Jobs handed to each worker ahead of the one the flow collects: enough to keep a worker busy through
+# the Prefect server's start (4-11 s; a short product takes ~0.4 s), few enough that the finished
+# datasets held for the parent stay small.
+PREFETCH_PER_WORKER = 16
+
 class WorkerPool:
-    """The process pool, replaced when a worker dies so the documents after it still run."""
+    """The process pool working through the run's jobs, replaced when a worker dies so the documents
+    after it still run.
 
-    def __init__(self, workers: int, spacy_model: str | None):
-        self.workers, self.spacy_model = workers, spacy_model
+    Jobs are handed to the workers ahead of the Prefect tasks that collect them (at most
+    ``PREFETCH_PER_WORKER`` per worker ahead of the one collected last, so finished datasets waiting
+    for the parent stay few): extraction needs no API, so it starts while the folder's Prefect server
+    is still booting, and the one worker of ``--workers 1`` never waits for the parent."""
+
+    def __init__(self, workers: int, spacy_model: str | None, jobs: list[Job]):
+        self.workers, self.spacy_model, self.jobs = workers, spacy_model, jobs
         self._lock = threading.Lock()
+        self._futures: dict[int, tuple[ProcessPoolExecutor, Future]] = {}
+        self._submitted = 0
         self.pool: ProcessPoolExecutor = start_pool(workers, spacy_model)
+        self.prefetch(0)
 
-    def extract(self, job: Job) -> JobResult:
+    def prefetch(self, collecting: int) -> None:
+        """Submit the jobs up to PREFETCH_PER_WORKER per worker past the one being collected."""
+        with self._lock:
+            while self._submitted < min(len(self.jobs), collecting + 1 + PREFETCH_PER_WORKER * self.workers):
+                self._futures[self._submitted] = self._submit(self.jobs[self._submitted])
+                self._submitted += 1
+
+    def _submit(self, job: Job) -> tuple[ProcessPoolExecutor, Future]:
+        """(the pool, the future) of a job; a pool found broken on submit is replaced first (caller holds the lock)."""
+        try:
+            return self.pool, self.pool.submit(extract_job, job)
+        except BrokenProcessPool:
+            self._replace(self.pool)
+            return self.pool, self.pool.submit(extract_job, job)
+
+    def extract(self, index: int) -> JobResult:
         # A broken pool fails every document it held, not only the one that killed it: each gets
         # one more try in a fresh pool; a document that breaks that one too is the culprit.
-        for _ in range(2):
-            pool = self.pool
-            try:
-                return pool.submit(extract_job, job).result()
-            except BrokenProcessPool:
-                self.replace(pool)
-        return failed_result(job, dead_worker_reason(job))
-
-    def replace(self, broken: ProcessPoolExecutor) -> None:
+        self.prefetch(index)
         with self._lock:
-            if self.pool is broken:
-                broken.shutdown(wait=False, cancel_futures=True)
-                self.pool = start_pool(self.workers, self.spacy_model)
+            pool, future = self._futures.pop(index)
+        for attempt in range(2):
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                if attempt:
+                    break
+                with self._lock:
+                    self._replace(pool)
+                    pool, future = self._submit(self.jobs[index])
+        return failed_result(self.jobs[index], dead_worker_reason(self.jobs[index]))
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        if self.pool is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.pool = start_pool(self.workers, self.spacy_model)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -96,13 +130,12 @@ def build_flow(workers: int, jobs: list[Job], settings: Settings, pool: WorkerPo
     from flows.pipeline.run_flow import outcome_with_diff, result_to_outcome
 
     @task(name="extract-document", cache_policy=NO_CACHE, log_prints=False)
-    def extract_document(index: int) -> tuple[JobResult, float]:
-        started = time.perf_counter()
-        return pool.extract(jobs[index]), time.perf_counter() - started
+    def extract_document(index: int) -> JobResult:
+        return pool.extract(index)
 
     @task(name="publish-edition", cache_policy=NO_CACHE)
-    def publish(index: int, result: JobResult, seconds: float):
-        outcome = result_to_outcome(result, settings, seconds)
+    def publish(index: int, result: JobResult):
+        outcome = result_to_outcome(result, settings)
         if outcome.status in ("published", "republished"):
             outcome = outcome_with_diff(outcome, settings)
         return outcome
@@ -119,8 +152,8 @@ def build_flow(workers: int, jobs: list[Job], settings: Settings, pool: WorkerPo
                        for i, job in enumerate(jobs)]
             outcomes = []
             for index, future in enumerate(futures):
-                result, seconds = future.result()
-                outcome = publish.with_options(task_run_name=f"publish {result.job.name}"[:200])(index, result, seconds)
+                result = future.result()
+                outcome = publish.with_options(task_run_name=f"publish {result.job.name}"[:200])(index, result)
                 outcomes.append(outcome)
                 report(outcome)
                 logger.info("%s %s %s%s", outcome.status, outcome.name,
@@ -138,14 +171,17 @@ def build_flow(workers: int, jobs: list[Job], settings: Settings, pool: WorkerPo
 
 
 def run_jobs(jobs: list[Job], settings: Settings, report: Callable) -> list:
-    """Fork the workers (before Prefect starts its threads), then run the flow on this folder's API."""
+    """Fork the workers and start extracting while this folder's Prefect server starts (before Prefect
+    starts its threads), then run the flow on its API."""
     from prefect import tags
 
     from flows.prefect_server import owner_tags, prefect_api
 
-    pool = WorkerPool(settings.workers, settings.spacy_model)
+    pools: list[WorkerPool] = []
     try:
-        with prefect_api(settings.data_dir), tags(*owner_tags()):
-            return build_flow(settings.workers, jobs, settings, pool, report)(str(settings.data_dir), len(jobs))
+        with prefect_api(settings.data_dir, while_starting=lambda: pools.append(WorkerPool(settings.workers, settings.spacy_model, jobs))), \
+                tags(*owner_tags()):
+            return build_flow(settings.workers, jobs, settings, pools[0], report)(str(settings.data_dir), len(jobs))
     finally:
-        pool.shutdown()
+        for pool in pools:
+            pool.shutdown()

@@ -146,9 +146,9 @@ def stored_jobs(sha256s: list[str], settings: Settings, report_id: str | None) -
     return jobs
 
 
-def result_to_outcome(result: JobResult, settings: Settings, seconds: float) -> Outcome:
+def result_to_outcome(result: JobResult, settings: Settings) -> Outcome:
     name = result.job.name
-    done = replace(result.outcome, seconds=seconds)
+    done = result.outcome
     if done.failed:
         from flows.errors import one_line
 
@@ -188,6 +188,13 @@ def outcome_with_diff(outcome: Outcome, settings: Settings) -> Outcome:
         write_history(settings.processed_dir, outcome.report_id)
     except Exception as exc:  # like a diff failure: the edition is published, the history can be rebuilt later
         warnings.append(f"history rebuild failed: {type(exc).__name__}: {exc}")
+    if remote.store_of(settings) is None:  # a mirror's database is built by whoever browses it
+        from flows.browse.database import refresh_report
+
+        try:
+            refresh_report(settings.processed_dir, outcome.report_id)
+        except CrsdataError as exc:  # the run's closing refresh (or 'crsdata db') loads it
+            warnings.append(f"browse database not updated: {exc.reason}")
     diffed = replace(outcome, diff=", ".join(folders), reason="; ".join(filter(None, [outcome.reason, *warnings])))
     return outcome_sent_to_store(diffed, settings)
 
@@ -236,6 +243,11 @@ def run(
     for repaired in repair_store(settings.processed_dir):
         announce(f"Repaired: {repaired}")
     todo, outcomes = ingest_inputs(paths, settings, report)
+    database_before = None
+    if todo and store is None:  # to say at the end what this run loaded into the browse database
+        from flows.browse.database import loaded_snapshot
+
+        database_before = loaded_snapshot(settings.processed_dir)
     if todo and store is not None:
         remote.push_originals(store, [stored for stored, _ in todo])
     if todo:
@@ -261,10 +273,11 @@ def run(
             outcomes.append(Outcome(store.url, "failed", f"catalog not updated: {type(exc).__name__}: {exc}"))
             report(outcomes[-1])
     elif any(o.status in ("published", "republished") for o in outcomes):
-        from flows.browse.database import describe_refresh, refresh_browse_data  # the browse database and archive follow every publish
+        from flows.browse.database import describe_refresh, refresh_browse_data, report_since  # the browse database and archive follow every publish
 
         try:
-            announce(describe_refresh(*refresh_browse_data(settings.processed_dir)))
+            closing, archive = refresh_browse_data(settings.processed_dir)
+            announce(describe_refresh(report_since(database_before, closing, settings.processed_dir), archive))
         except CrsdataError as exc:  # the editions are published; the database can be rebuilt with 'crsdata db'
             outcomes.append(Outcome(exc.subject, "failed", exc.reason))
             report(outcomes[-1])

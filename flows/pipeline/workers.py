@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,11 +68,14 @@ def timeout_result(job: Job) -> JobResult:
 
 
 def extract_job(job: Job) -> JobResult:
+    started = time.perf_counter()
     try:
         result = _extract_job(job)
     except DocumentTimeout:  # a repeat of the alarm that landed while the first one was being handled
         signal.setitimer(signal.ITIMER_REAL, 0)
         result = timeout_result(job)
+    # measured here: a job may finish long before the flow's task collects it (document_flow.WorkerPool)
+    result.outcome.seconds = time.perf_counter() - started
     result.outcome.worker_pid = os.getpid()
     # ru_maxrss is in KiB on Linux: the peak of this worker process so far
     result.outcome.worker_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

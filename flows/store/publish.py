@@ -67,13 +67,13 @@ def read_manifest(folder: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def edition_folders(processed: Path) -> list[Path]:
-    """Every published edition folder: valid names and a manifest. Staging and retired folders,
-    diffs/ and history/ never match."""
+def edition_folders(processed: Path, report_id: str | None = None) -> list[Path]:
+    """Every published edition folder (of one report, given its id): valid names and a manifest.
+    Staging and retired folders, diffs/ and history/ never match."""
     folders = []
     if not processed.is_dir():
         return folders
-    for report_dir in sorted(processed.iterdir()):
+    for report_dir in [processed / report_id] if report_id else sorted(processed.iterdir()):
         if not is_valid_report_id(report_dir.name) or not report_dir.is_dir():
             continue
         for folder in sorted(report_dir.iterdir()):
@@ -82,9 +82,9 @@ def edition_folders(processed: Path) -> list[Path]:
     return folders
 
 
-def published_manifests(processed: Path) -> list[dict]:
+def published_manifests(processed: Path, report_id: str | None = None) -> list[dict]:
     manifests = []
-    for folder in edition_folders(processed):
+    for folder in edition_folders(processed, report_id):
         manifest = json.loads((folder / "manifest.json").read_text())
         manifest["_path"] = str(folder)
         manifests.append(manifest)

@@ -8,7 +8,10 @@ captions, and views `latest_<dataset>` holding each report's newest edition only
 Incremental: `_loaded_editions` records the manifest sha256 of every edition loaded, so a re-run loads
 nothing; a new edition is loaded in one transaction (a reader never sees half of it); an edition
 re-published with --force (a different manifest) is replaced; an edition folder that disappeared is
-dropped. A first build or --rebuild writes a new file beside the old one and renames it into place.
+dropped; a report's fact history is replaced when its history file changes. `crsdata run` loads each
+report right after publishing an edition of it (refresh_report), while its workers extract the next
+documents, so its closing refresh has little left to do. `crsdata db` on a missing database, or
+--rebuild, or a database of another layout, writes a new file beside the old one and renames it into place.
 """
 from __future__ import annotations
 
@@ -28,17 +31,19 @@ from flows.store.publish import (
 )
 from flows.store.raw_store import file_sha256
 from schemas import DATASETS, dataset_module
+from schemas import cell_history, figure_history
 from schemas import changes as changes_schema
 
 DATABASE_NAME = "crsdata.db"
 # PRAGMA user_version of the layout below: a database of another layout is rebuilt, not patched.
-DATABASE_LAYOUT = 1
+DATABASE_LAYOUT = 2   # 2: fact-history tables typed by their schemas
 LOCK_NAME = ".crsdata.db.lock"
 EDITION_KEY = ("report_id", "edition")
 LOADED_EDITIONS = "_loaded_editions"
 LOADED_DIFFS = "_loaded_diffs"
 LOADED_HISTORY = "_loaded_history"
 HISTORY_TABLES = {"figure_history": "figure_history.parquet", "cell_history": "cell_history.parquet"}
+HISTORY_SCHEMAS = {"figure_history": figure_history, "cell_history": cell_history}
 FTS_COLUMNS = {"sections": ("heading", "text"), "figures": ("sentence",), "tables": ("caption",)}
 CHANGES_KEY = ("report_id", "from_edition", "to_edition")
 # pandera dtype (as str()) -> the Python type sqlite-utils maps to a column type
@@ -122,14 +127,18 @@ def edition_key(report_id: str, edition: str) -> str:
 
 
 def schema_module(name: str):
-    """schemas/<name>.py of a dataset, or of changes (the diffs' rows)."""
-    return changes_schema if name == "changes" else dataset_module(name)
+    """schemas/<name>.py of a dataset, of changes (the diffs' rows) or of a fact-history table."""
+    return {"changes": changes_schema, **HISTORY_SCHEMAS}.get(name) or dataset_module(name)
+
+
+def schema_columns(name: str) -> dict[str, type]:
+    """A table's columns in its schema's order, with the Python type sqlite-utils maps to a column type."""
+    return {column: COLUMN_TYPES[str(spec.dtype)] for column, spec in schema_module(name).Schema.to_schema().columns.items()}
 
 
 def dataset_columns(name: str) -> dict[str, type]:
     """Columns of a dataset table as published, with report_id and edition first."""
-    module = schema_module(name)
-    columns = {column: COLUMN_TYPES[str(spec.dtype)] for column, spec in module.Schema.to_schema().columns.items()}
+    columns = schema_columns(name)
     first = dict.fromkeys(CHANGES_KEY if name == "changes" else EDITION_KEY, str)
     return {**first, **{c: t for c, t in columns.items() if c not in first}}
 
@@ -266,6 +275,8 @@ def load_history(db: sqlite_utils.Database, processed: Path, report_id: str | No
             db[LOADED_HISTORY].delete_where("path = ?", [path])
         for path in changed:
             history, table = pd.read_parquet(processed / path), db[tables[Path(path).name]]
+            if not table.exists():  # typed by its schema, not guessed from the first rows (a version of None made it text)
+                table.create(schema_columns(table.name))
             if len(history):
                 table.insert_all(frame_to_records(history), batch_size=500, alter=True)
                 indexed = [c for c in ("report_id", "fact_id", "edition") if c in history.columns]

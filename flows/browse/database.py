@@ -68,6 +68,7 @@ class PublishedEdition:
     edition: str
     folder: Path
     manifest_sha256: str     # changes when an edition is re-published with --force
+    rows: dict = field(default_factory=dict, compare=False)   # dataset -> rows, from the manifest
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def published_editions(processed: Path, report_id: str | None = None) -> list[Pu
             continue
         if (manifest.get("report_id"), manifest.get("edition")) != (report_id, edition):
             continue
-        editions.append(PublishedEdition(report_id, edition, folder, file_sha256(folder / "manifest.json")))
+        editions.append(PublishedEdition(report_id, edition, folder, file_sha256(folder / "manifest.json"), manifest.get("rows", {})))
     return editions
 
 
@@ -153,10 +154,6 @@ def frame_with_key(frame: pd.DataFrame, key: dict[str, str], columns: dict[str, 
 def edition_frame(edition: PublishedEdition, name: str) -> pd.DataFrame:
     key = {"report_id": edition.report_id, "edition": edition.edition}
     return frame_with_key(pd.read_parquet(edition.folder / f"{name}.parquet"), key, dataset_columns(name))
-
-
-def edition_frames(edition: PublishedEdition) -> dict[str, pd.DataFrame]:
-    return {name: edition_frame(edition, name) for name in DATASETS}
 
 
 def diff_frame(diff: PublishedDiff) -> pd.DataFrame:
@@ -222,8 +219,9 @@ def delete_edition_rows(db: sqlite_utils.Database, report_id: str, edition: str)
 
 
 def load_edition(db: sqlite_utils.Database, edition: PublishedEdition, catalog_row: dict) -> None:
-    """One transaction: the edition's old rows out (when replaced), its catalog row and every dataset in."""
-    frames = edition_frames(edition)
+    """One transaction: the edition's old rows out (when replaced), its catalog row and every dataset in
+    (a dataset its manifest counts no rows of is not read: most of a short product's are empty)."""
+    frames = {name: edition_frame(edition, name) for name in DATASETS if edition.rows.get(name) != 0}
     with db.atomic():
         delete_edition_rows(db, edition.report_id, edition.edition)
         db["editions"].upsert(catalog_row, pk=EDITION_KEY)

@@ -173,15 +173,15 @@ def build_flow(workers: int, jobs: list[Job], settings: Settings, pool: WorkerPo
 def run_jobs(jobs: list[Job], settings: Settings, report: Callable) -> list:
     """Fork the workers and start extracting while this folder's Prefect server starts (before Prefect
     starts its threads), then run the flow on its API."""
-    from prefect import tags
-
     from flows.prefect_server import owner_tags, prefect_api
 
     pools: list[WorkerPool] = []
     try:
-        with prefect_api(settings.data_dir, while_starting=lambda: pools.append(WorkerPool(settings.workers, settings.spacy_model, jobs))), \
-                tags(*owner_tags()):
-            return build_flow(settings.workers, jobs, settings, pools[0], report)(str(settings.data_dir), len(jobs))
+        with prefect_api(settings.data_dir, while_starting=lambda: pools.append(WorkerPool(settings.workers, settings.spacy_model, jobs))):
+            from prefect import tags  # imported after the fork: the workers never use it
+
+            with tags(*owner_tags()):
+                return build_flow(settings.workers, jobs, settings, pools[0], report)(str(settings.data_dir), len(jobs))
     finally:
         for pool in pools:
             pool.shutdown()

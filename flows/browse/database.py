@@ -219,9 +219,14 @@ def delete_edition_rows(db: sqlite_utils.Database, report_id: str, edition: str)
 
 
 def load_edition(db: sqlite_utils.Database, edition: PublishedEdition, catalog_row: dict) -> None:
-    """One transaction: the edition's old rows out (when replaced), its catalog row and every dataset in
-    (a dataset its manifest counts no rows of is not read: most of a short product's are empty)."""
-    frames = {name: edition_frame(edition, name) for name in DATASETS if edition.rows.get(name) != 0}
+    """One transaction: the edition's old rows out (when replaced), its catalog row and every dataset in.
+    The edition is read through the diffs' cache: a run has just read it there for the report's diffs
+    and history (flows.changes.diffs.load_edition)."""
+    from flows.changes.diffs import load_edition as read_edition
+
+    datasets, key = read_edition(edition.folder).frames, {"report_id": edition.report_id, "edition": edition.edition}
+    frames = {name: frame_with_key(datasets[name], key, dataset_columns(name)) for name in DATASETS
+              if name in datasets and edition.rows.get(name) != 0}
     with db.atomic():
         delete_edition_rows(db, edition.report_id, edition.edition)
         db["editions"].upsert(catalog_row, pk=EDITION_KEY)

@@ -23,7 +23,7 @@ from extractors.model import Block, Footnote, ParsedDocument
 from extractors.readers.pdf_layout import Line, font_family
 from extractors.readers.pdf_pages import PageLines, REPORT_NUMBER_LINE_RE, page_without_table_lines, first_page_title_lines, pages_to_hints, pdf_to_pages, text_to_iso_date
 from extractors.readers.pdf_body import body_style, footnote_lines_to_footnotes, is_noise, is_toc_continuation, is_toc_page, join_line_texts, lines_to_vocabulary, split_footnote_lines
-from extractors.readers.pdf_paragraphs import BlockBuilder, OutBlock, continue_broken_paragraphs
+from extractors.readers.pdf_paragraphs import BlockStyle, OutBlock, Segment, continue_broken_paragraphs, segments_to_blocks
 from extractors.readers.pdf_authors import has_role, author_lines_to_authors, in_focus_author
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
@@ -74,41 +74,38 @@ def pages_to_content(pages: list[PageLines], hints: dict[str, str], body_size: f
     return content
 
 
-def stream_to_blocks(stream: list[Line], builder: BlockBuilder, body_size: float) -> None:
-    """Body lines -> blocks, cutting at "Author Information" (authors) and "Disclaimer" (boilerplate)."""
+def stream_to_segments(stream: list[Line], body_size: float, vocabulary: frozenset[str]) -> list[Segment]:
+    """Body lines -> runs of lines to group into blocks, cut at "Author Information" (author blocks)
+    and "Disclaimer" (one boilerplate block for the rest)."""
+    segments: list[Segment] = []
     main: list[Line] = []
     i = 0
     while i < len(stream):
         ln = stream[i]
         key = ln.text.strip()
         if key == "Disclaimer" and ln.size > body_size - 0.5 and ln.bold:
-            builder.lines_to_blocks(main)
-            main = []
             text = ""
             for x in stream[i + 1:]:
-                text = join_line_texts(text, x.text, builder.vocabulary)
-            builder.out.append(OutBlock("boilerplate", text, 0, ln.page, [], ln, ln))
-            break
+                text = join_line_texts(text, x.text, vocabulary)
+            segments += [main, OutBlock("boilerplate", text, 0, ln.page, [], ln, ln)]
+            return segments
         if key == "Author Information" and ln.bold:
-            builder.lines_to_blocks(main)
-            main = []
             j = i + 1
             while j < len(stream) and not (stream[j].bold and stream[j].size > body_size):
                 j += 1
-            for a in author_lines_to_authors(stream[i + 1:j]):
-                builder.out.append(OutBlock("author", a, 0, ln.page, [], None, None))
+            segments += [main, *(OutBlock("author", a, 0, ln.page, [], None, None) for a in author_lines_to_authors(stream[i + 1:j]))]
+            main = []
             i = j
             continue
         found = in_focus_author(stream, i)
         if found:
-            builder.lines_to_blocks(main)
-            main = []
             i, a = found
-            builder.out.append(OutBlock("author", a, 0, ln.page, [], None, None))
+            segments += [main, OutBlock("author", a, 0, ln.page, [], None, None)]
+            main = []
             continue
         main.append(ln)
         i += 1
-    builder.lines_to_blocks(main)
+    return segments + [main]
 
 
 def dedupe_authors(out: list[OutBlock]) -> list[OutBlock]:
@@ -136,20 +133,18 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
     # heading levels by type size, largest first
     levels = sorted({ln.size for ln in content.stream if ln.bold and ln.size >= body_size - 0.6
                      and ln.text.strip() not in ("Disclaimer", "Author Information")}, reverse=True)
-    builder = BlockBuilder(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)}, vocabulary)
+    style = BlockStyle(body_size, body_family, {s: k + 1 for k, s in enumerate(levels)}, vocabulary)
+    segments: list[Segment] = []
+    if content.summary:
+        first = content.summary[0]
+        segments += [OutBlock("heading", "Summary", 1, first.page, [], first, first), content.summary]
+    segments += [OutBlock("author", text, 0, page_no, [], None, None) for page_no, text in content.authors]
+    body, figures = segments_to_blocks(segments + stream_to_segments(content.stream, body_size, vocabulary), style)
     out: list[OutBlock] = []
     if hints.get("title"):
         first = first_page_title_lines(pages[0].lines)[0]
         out.append(OutBlock("title", hints["title"], 0, 1, [], first, first))
-    if content.summary:
-        first = content.summary[0]
-        builder.out.append(OutBlock("heading", "Summary", 1, first.page, [], first, first))
-        builder.lines_to_blocks(content.summary)
-        builder.prev = None
-    for page_no, text in content.authors:
-        builder.out.append(OutBlock("author", text, 0, page_no, [], None, None))
-    stream_to_blocks(content.stream, builder, body_size)
-    out.extend(builder.out)
+    out.extend(body)
 
     blocks = [
         Block(kind=b.kind, text=re.sub(r"\s+", " ", b.text).strip(), level=b.level, page=b.page,
@@ -161,7 +156,7 @@ def pdf_to_document(pdf, *, max_pages: int = 300) -> ParsedDocument:
         pages=len(pages),
         blocks=blocks,
         tables=tables,
-        figures=builder.figures,
+        figures=figures,
         footnotes=content.footnotes,
         hints=hints,
     )

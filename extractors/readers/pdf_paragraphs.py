@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors.model import FigureRef
 from extractors.readers.pdf_layout import Line, font_family
@@ -51,19 +51,16 @@ def starts_new_paragraph(prev: Line, ln: Line) -> bool:
     return False
 
 
-class BlockBuilder:
-    def __init__(self, body_size: float, body_family: str, heading_levels: dict[float, int],
-                 vocabulary: frozenset[str]):
-        self.vocabulary = vocabulary
-        self.body_size = body_size
-        self.body_family = body_family
-        self.heading_levels = heading_levels
-        self.out: list[OutBlock] = []
-        self.figures: list[FigureRef] = []
-        self.para: Paragraph | None = None
-        self.prev: Line | None = None
+@dataclass(frozen=True)
+class BlockStyle:
+    """What tells a document's lines apart: its body type and heading sizes, and its vocabulary for
+    rejoining hyphenated words."""
 
-    # -- style tests
+    body_size: float
+    body_family: str
+    heading_levels: dict[float, int]
+    vocabulary: frozenset[str]
+
     def is_body_like(self, ln: Line) -> bool:
         return abs(ln.size - self.body_size) < PDF_SETTINGS.body_size_tolerance and font_family(ln.fontname) == self.body_family
 
@@ -71,6 +68,35 @@ class BlockBuilder:
         return (ln.bold and ln.size >= self.body_size - PDF_SETTINGS.heading_size_drop and len(ln.text) < PDF_SETTINGS.heading_max_chars
                 and not CAPTION_RE.match(ln.text) and not SOURCE_RE.match(ln.text)
                 and not BULLET_RE.match(ln.text) and not ln.text.endswith(","))
+
+
+# A document's body as the reader hands it over: runs of lines to group into blocks, and blocks read
+# off the page already (the title, "Summary", authors, the disclaimer) in their place between them.
+Segment = list[Line] | OutBlock
+
+
+def segments_to_blocks(segments: list[Segment], style: BlockStyle) -> tuple[list[OutBlock], list[FigureRef]]:
+    """Blocks in reading order and the figures (charts without data) found among them."""
+    builder = _BlockBuilder(style)
+    for segment in segments:
+        if isinstance(segment, OutBlock):
+            builder.out.append(segment)
+        else:
+            builder.lines_to_blocks(segment)
+    return builder.out, builder.figures
+
+
+class _BlockBuilder:
+    """One pass of segments_to_blocks over a document: the blocks so far and the paragraph being built."""
+
+    def __init__(self, style: BlockStyle):
+        self.style = style
+        self.vocabulary = style.vocabulary
+        self.is_body_like, self.is_heading = style.is_body_like, style.is_heading
+        self.out: list[OutBlock] = []
+        self.figures: list[FigureRef] = []
+        self.para: Paragraph | None = None
+        self.prev: Line | None = None
 
     # -- emitting
     def close_para(self) -> None:
@@ -108,6 +134,7 @@ class BlockBuilder:
         self.para.text = first.text[len(lead):].strip()
 
     def lines_to_blocks(self, lines: list[Line]) -> None:
+        self.prev = None
         i = 0
         while i < len(lines):
             ln = lines[i]
@@ -125,8 +152,7 @@ class BlockBuilder:
                     and not self.is_body_like(ln) and self.continues_note(self.out[-1].last, ln):
                 # lettered table notes ("a. ...", "b. ...") that run on below the Notes line or
                 # onto the next page belong to the note, not to the prose
-                self.out[-1].text = join_line_texts(self.out[-1].text, ln.text, self.vocabulary)
-                self.out[-1].last = ln
+                self.out[-1] = replace(self.out[-1], text=join_line_texts(self.out[-1].text, ln.text, self.vocabulary), last=ln)
                 i += 1
                 continue
             self.paragraph_line(ln)
@@ -150,7 +176,7 @@ class BlockBuilder:
                 break
             parts.append(nxt.text)
             j += 1
-        level = self.heading_levels.get(first.size, max(self.heading_levels.values(), default=0) + 1)
+        level = self.style.heading_levels.get(first.size, max(self.style.heading_levels.values(), default=0) + 1)
         refs = [r for ln in lines[i:j] for r in ln.refs]   # "This section was written by ..." notes
         self.emit("heading", " ".join(parts), first, level, refs)
         self.prev = None
@@ -213,7 +239,8 @@ class BlockBuilder:
 
 
 def continue_broken_paragraphs(out: list[OutBlock], vocabulary: frozenset[str]) -> list[OutBlock]:
-    """Merge a paragraph cut by a column or page break into the one it continues.
+    """Merge a paragraph cut by a column or page break into the one it continues (new blocks: the
+    input's are left as they were).
 
     A paragraph that ends without terminal punctuation as the last text of its column, followed
     (possibly after captions / source notes of a figure placed in between) by a paragraph that is the
@@ -226,9 +253,8 @@ def continue_broken_paragraphs(out: list[OutBlock], vocabulary: frozenset[str]) 
             host = merged[open_idx]
             moved = (blk.first.page, blk.first.column) != (host.last.page, host.last.column)
             if moved:
-                host.text = join_line_texts(host.text, blk.text, vocabulary)
-                host.refs.extend(r for r in blk.refs if r not in host.refs)
-                host.last = blk.last
+                host = merged[open_idx] = replace(host, text=join_line_texts(host.text, blk.text, vocabulary),
+                                                  refs=host.refs + [r for r in blk.refs if r not in host.refs], last=blk.last)
                 if TERMINAL_RE.search(host.text):
                     open_idx = None
                 continue

@@ -4,13 +4,14 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from extractors.facts.entities import KEPT_LABELS
+from schemas import Text
 
 
 class Schema(pa.DataFrameModel):
-    norm: Series[str] = pa.Field(str_length={"min_value": 1}, description="Canonical entity name (entities.norm)")
-    label: Series[str] = pa.Field(isin=KEPT_LABELS, description="Entity type (entities.label)")
+    norm: Series[Text] = pa.Field(str_length={"min_value": 1}, description="Canonical entity name (entities.norm)")
+    label: Series[Text] = pa.Field(isin=KEPT_LABELS, description="Entity type (entities.label)")
     mentions: Series[int] = pa.Field(ge=1, description="Number of mentions (entities rows) with this norm and label in the report")
-    first_section_id: Series[str] = pa.Field(str_length={"min_value": 1}, description="Section of the first mention (sections.section_id)")
+    first_section_id: Series[Text] = pa.Field(str_length={"min_value": 1}, description="Section of the first mention (sections.section_id)")
 
     @pa.dataframe_check
     def one_row_per_entity(cls, df: pd.DataFrame) -> pd.Series:

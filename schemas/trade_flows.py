@@ -5,18 +5,19 @@ from pandera.typing import Series
 
 from extractors.facts.countries import CANONICAL_NAMES
 from extractors.tables.trade_flows import FLOWS, SCOPES
+from schemas import Text
 
 
 class Schema(pa.DataFrameModel):
-    reporter: Series[str] = pa.Field(isin=sorted(CANONICAL_NAMES), description="Country whose trade is reported ('United States' unless the table says otherwise)")
-    partner: Series[str] = pa.Field(isin=sorted(CANONICAL_NAMES), description="Canonical partner country or region name ('UK' -> 'United Kingdom')")
-    flow: Series[str] = pa.Field(isin=FLOWS, description="imports, exports, balance or total, seen from the reporter")
+    reporter: Series[Text] = pa.Field(isin=sorted(CANONICAL_NAMES), description="Country whose trade is reported ('United States' unless the table says otherwise)")
+    partner: Series[Text] = pa.Field(isin=sorted(CANONICAL_NAMES), description="Canonical partner country or region name ('UK' -> 'United Kingdom')")
+    flow: Series[Text] = pa.Field(isin=FLOWS, description="imports, exports, balance or total, seen from the reporter")
     year: Series[int] = pa.Field(ge=1900, le=2100, description="Year (calendar or fiscal, as the table states)")
     value: Series[float] = pa.Field(description="Value fully scaled in unit ('482' under 'U.S. $ billions' -> 4.82e11); a balance may be negative")
-    unit: Series[str] = pa.Field(isin=["USD"], description="Always USD (values are fully scaled)")
-    scope: Series[str] = pa.Field(nullable=True, isin=SCOPES, description="goods, services, or goods and services, from the caption, units line or headers; empty when not stated")
-    product: Series[str] = pa.Field(nullable=True, description="Product or sector row label when the table is by product; empty otherwise")
-    table_id: Series[str] = pa.Field(str_matches=r"^t\d{2,}$", description="Table the value comes from (tables.table_id)")
+    unit: Series[Text] = pa.Field(isin=["USD"], description="Always USD (values are fully scaled)")
+    scope: Series[Text] = pa.Field(nullable=True, isin=SCOPES, description="goods, services, or goods and services, from the caption, units line or headers; empty when not stated")
+    product: Series[Text] = pa.Field(nullable=True, description="Product or sector row label when the table is by product; empty otherwise")
+    table_id: Series[Text] = pa.Field(str_matches=r"^t\d{2,}$", description="Table the value comes from (tables.table_id)")
 
     @pa.dataframe_check
     def partner_is_not_reporter(cls, df: pd.DataFrame) -> pd.Series:

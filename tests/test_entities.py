@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from extractors.facts.acronyms import sections_to_acronyms
-from extractors.facts.entities import KEPT_LABELS, entities_to_counts, sections_to_entities
+from extractors.facts.entities import KEPT_LABELS, LongForm, Mention, entities_to_counts, link_short_forms, sections_to_entities
 from extractors.facts.law_patterns import text_to_law_spans
 from extractors.facts.nlp import doc_to_sentence_spans, load_pipeline, model_name_to_use, texts_to_docs
 from extractors.section_text import SectionText
@@ -319,3 +319,16 @@ def test_farm_bill_primer_rows_found_wrong_by_reading():
     _, rows = sections_to_rows(report_sections("IF12155v8-farm-bill-primer-trade-and-export-promotion-prog.md"))
     assert not [r for r in rows if re.fullmatch(r"FY\d{4}|Billions", r["text"])]
     assert has(rows, "7 U.S.C. §5641(b)", "LAW")
+
+
+def test_a_short_form_takes_over_model_spans_in_its_own_section_only():
+    """link_short_forms looks overlaps up per section: the same offsets in another section are not an overlap."""
+    text = "The LDP won."
+    sections = [SectionText("s001", "", text, ((0, len(text)),)), SectionText("s002", "", "Tokyo LDP.", ((0, 10),))]
+    long_forms = {"LDP": LongForm("LDP", "Liberal Democratic Party", "Liberal Democratic Party", "ORG")}
+    model_in_first = Mention(0, 4, 7, "ORG", "LDP", "en_core_web_sm")
+    model_in_second = Mention(1, 0, 5, "GPE", "Tokyo", "en_core_web_sm")   # offsets overlap s001's LDP (4, 7)
+    kept = link_short_forms([model_in_first, model_in_second], sections, long_forms)
+    assert model_in_first not in kept and model_in_second in kept
+    assert [(m.section, m.start, m.end, m.norm) for m in kept if m.method == "rule:acronym"] == [
+        (0, 4, 7, "Liberal Democratic Party"), (1, 6, 9, "Liberal Democratic Party")]

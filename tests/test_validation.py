@@ -103,3 +103,25 @@ def test_rejected_rows_are_published_and_counted(extracted, tmp_path):
     catalog = catalog_frame(tmp_path)
     assert catalog["rows_rejected"].tolist() == [1]
     assert catalog["rows"].tolist() == [sum(n for name, n in manifest["rows"].items() if name != "rejected_rows")]
+
+
+def test_an_empty_dataset_is_refused_for_a_missing_column_even_after_a_complete_one_passed(extracted):
+    """Empty frames' outcomes are kept by shape: a different shape must be validated again."""
+    frames = extracted_frames(extracted)
+    complete = {**frames, "trade_flows": frames["trade_flows"].iloc[0:0]}
+    assert validate_datasets(complete, SOURCE.name)["trade_flows"].empty
+    missing = {**frames, "trade_flows": frames["trade_flows"].iloc[0:0].drop(columns=["partner"])}
+    with pytest.raises(ValidationFailedError) as caught:
+        validate_datasets(missing, SOURCE.name)
+    assert "partner" in caught.value.report["failure_case"].astype(str).tolist()
+
+
+def test_an_empty_dataset_is_handed_out_as_its_own_copy(extracted):
+    frames = {**extracted_frames(extracted), "footnotes": extracted.datasets["footnotes"].iloc[0:0]}
+    first = validate_datasets(frames, SOURCE.name)
+    dtypes = list(first["footnotes"].dtypes.astype(str))
+    first["footnotes"].loc[0] = [1, "1", "changed after publishing", None, None]
+    first["rejected_rows"].loc[0] = ["sections", 0, None, "a check", None, "{}"]
+    second = validate_datasets(frames, SOURCE.name)
+    assert second["footnotes"].empty and second["rejected_rows"].empty
+    assert list(second["footnotes"].dtypes.astype(str)) == dtypes

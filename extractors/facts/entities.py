@@ -318,11 +318,23 @@ def link_short_forms(mentions: list[Mention], sections: list[SectionText], long_
             short_mentions.append(Mention(index, match.start(), match.end(), form.label or "", form.norm, ACRONYM_METHOD, 5))
     # Rules and long forms stay; a model span holding a short form ("NAFTA/USMCA", "U.S. FDI",
     # "EV") gives way to the short form's own mention(s), or to nothing for common nouns.
-    kept = [m for m in mentions if m.weight >= 5 or not _overlaps_any(m, short_mentions)]
+    # Overlaps are looked up within the mention's section only (the only ones _overlaps_any can
+    # find): comparing every mention with every short form of the document was quadratic.
+    shorts_in = mentions_by_section(short_mentions)
+    kept = [m for m in mentions if m.weight >= 5 or not _overlaps_any(m, shorts_in.get(m.section, []))]
+    kept_in = mentions_by_section(kept)
     for mention in short_mentions:
-        if mention.label and not _overlaps_any(mention, kept):
+        if mention.label and not _overlaps_any(mention, kept_in[mention.section]):
             kept.append(mention)
+            kept_in[mention.section].append(mention)
     return kept
+
+
+def mentions_by_section(mentions: list[Mention]) -> defaultdict[int, list[Mention]]:
+    by_section: defaultdict[int, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        by_section[mention.section].append(mention)
+    return by_section
 
 
 def agree_labels(mentions: list[Mention], sections: list[SectionText]) -> list[Mention]:

@@ -38,3 +38,21 @@ def test_underscore_number_in_a_file_name_is_not_a_version():
     assert documents.loc[0, "identity_source"] == "file name"
     assert documents["version"].isna().all()
     assert documents.loc[0, "edition"] == "2026-04-21"
+
+
+def regression_pdf_tables(name: str):
+    from extractors.readers.pdf_tables import merge_continued_tables, page_to_tables
+
+    with pdfplumber.open(REGRESSIONS / name) as pdf:
+        return merge_continued_tables([t for page in pdf.pages for _, t in page_to_tables(page) if t is not None])
+
+
+def test_header_labels_set_too_close_to_part_and_regular_weight_qualifiers():
+    # R47194 v5 page 11, Table 2: "Annual Average" and "Program Total" head two columns 4 pt apart
+    # (one phrase by word spacing), and "(FY2022-FY2026)" under them is in regular weight: the
+    # header was once read as two data rows; the web rendering has "Annual Average(FY2022-FY2026)"
+    (table,) = regression_pdf_tables("R47194.5-page11-header-labels-set-close.pdf")
+    assert table.header_rows == 1
+    assert table.rows[0] == ("Program", "FY2022", "FY2023", "FY2024", "FY2025", "FY2026",
+                             "Annual Average (FY2022-FY2026)", "Program Total (FY2022-FY2026)")
+    assert table.rows[1][0] == "Total" and table.rows[1][-1] == "$43,265"

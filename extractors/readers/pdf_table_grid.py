@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.readers.pdf_table_lines import Line, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps
+from extractors.readers.pdf_table_lines import Line, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps, word_is_bold
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
@@ -41,7 +41,7 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
         # level ("Statutory Marginal Income Tax Rates, 1991" over "Joint Returns", RL34498)
         wrapped = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
         previous = line
-        for x0, x1, text in line_to_phrases(line):
+        for x0, x1, text in header_line_to_phrases(line, columns):
             covered = phrase_to_columns(x0, x1, columns)
             if len(covered) > 1:
                 above = next((r for r in reversed(span_rows) if any(r[i] for i in covered)), None)
@@ -57,6 +57,33 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
         if any(span_row):
             span_rows.append(span_row)
     return span_rows + [leaf] if any(leaf) else span_rows
+
+
+def header_line_to_phrases(line: Line, columns: list[tuple[float, float]]) -> list[tuple[float, float, str]]:
+    """A header line's phrases. Two labels set too close to part read as one phrase across a column
+    border ("Annual Average Program Total" over two columns, R47194 Table 2): a phrase is cut at the
+    borders that fall between its words when each piece is centred on its own column; a label
+    centred over several columns ("FY2025-FY2026 Request") is not, and stays whole."""
+    phrases: list[tuple[float, float, str]] = []
+    for run in line_to_word_runs(line):
+        pieces: dict[int, list[dict]] = {}
+        for word in run:
+            covered = phrase_to_columns(word["x0"], word["x1"], columns)
+            pieces.setdefault(covered[0] if len(covered) == 1 else -1, []).append(word)
+        centred = -1 not in pieces and len(pieces) > 1 and all(
+            abs((words[0]["x0"] + words[-1]["x1"]) / 2 - sum(columns[i]) / 2) <= PDF_SETTINGS.header_piece_offset
+            for i, words in pieces.items())
+        groups = list(pieces.values()) if centred else [run]
+        phrases.extend((g[0]["x0"], g[-1]["x1"], " ".join(w["text"] for w in g)) for g in groups)
+    return phrases
+
+
+def is_header_weight(line: Line) -> bool:
+    """CRS sets column headers in bold; a parenthesised qualifier under a bold label may be in
+    regular weight ("(FY2022-FY2026)" under "Annual Average", R47194 Table 2)."""
+    runs = line_to_word_runs(line)
+    bold = [all(map(word_is_bold, run)) for run in runs]
+    return any(bold) and all(b or (run[0]["text"].startswith("(") and run[-1]["text"].endswith(")")) for b, run in zip(bold, runs))
 
 
 def is_label_run(row: list[str], covered: list[int]) -> bool:
@@ -187,7 +214,7 @@ def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bo
     """Lines that read as column headers: all bold (CRS sets headers in bold; a regular-weight line
     is data or a note), no number in a value column, and labels over at least two columns (a single
     title spanning the table, "Single Returns", labels rows)."""
-    if not lines or not all(line.bold for line in lines):
+    if not lines or not all(map(is_header_weight, lines)):
         return False
     for line in lines:
         for x0, x1, text in line_to_phrases(line):

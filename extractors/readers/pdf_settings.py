@@ -135,6 +135,8 @@ class PdfSettings:
     #                                    labels set too close to part when each piece is centred within
     #                                    this of its column's centre ("Annual Average" | "Program Total")
     cell_line_factor: float = 1.35     # lines closer than this x font size belong to one cell
+    cell_padding: float = 5.0          # a cell's text stops this far inside its column's right rule end: a
+    #                                    word that would not fit before it wraps onto the next line
     cell_paragraph_gap: float = 2.0    # a line without a row label less than this x size under the previous
     #                                    one is the next paragraph of a value cell
     max_prose_words: int = 12          # a cell longer than this is prose

@@ -56,3 +56,20 @@ def test_header_labels_set_too_close_to_part_and_regular_weight_qualifiers():
     assert table.rows[0] == ("Program", "FY2022", "FY2023", "FY2024", "FY2025", "FY2026",
                              "Annual Average (FY2022-FY2026)", "Program Total (FY2022-FY2026)")
     assert table.rows[1][0] == "Total" and table.rows[1][-1] == "$43,265"
+
+
+def test_a_row_wrapped_over_lines_without_rules_is_one_row():
+    # IN12680 v1 page 1 and IN12317 v3 page 3: rows are not ruled apart and the second line of a
+    # row fills every cell the first did ("Community" / "Bank Leverage", "Proposal" / "(12/25)",
+    # "... the grace period for banks" / "to remain ..."): each cell wraps, since its next word
+    # would not have fitted, so the line continues the row (the web rendering has one row)
+    (capital,) = regression_pdf_tables("IN12680.1-pages1-2-table-of-long-descriptions.pdf")
+    first = capital.rows[1]
+    assert first[:2] == ("Community Bank Leverage Ratio (CBLR)", "Proposal (12/25)")
+    assert first[2].startswith("Tier 1 capital/assets would be reduced from 9% to 8%, and the grace period for banks to remain")
+    assert capital.rows[2][0] == "Stress Tests"
+    (history,) = regression_pdf_tables("IN12317.3-page3-rows-wrapped-without-rules.pdf")
+    row = next(r for r in history.rows if r[0].startswith("Continuing Appropriations"))
+    assert row[0].endswith("Veterans Affairs, and Extensions Act, 2026 (P.L. 119-37)") and row[1] == "Pro rata FY2025"
+    # dense single-line rows of numbers stay apart
+    assert [r[1] for r in history.rows[1:5]] == ["$3 $4 $5", "$5", "$5", "$2.5"]

@@ -94,15 +94,15 @@ def is_label_run(row: list[str], covered: list[int]) -> bool:
             and (first == 0 or row[first - 1] != label) and (last + 1 >= len(row) or row[last + 1] != label))
 
 
-def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[str]:
-    """Body line -> one text per column. A phrase crossing a column border from the stub (or alone
-    on its line) is a group label ("Additional Standard Deduction for the Elderly or the Blind:")
-    and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
-    cells = [""] * len(columns)
+def line_to_cell_words(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[list[dict]]:
+    """Body line -> the words of each column. A phrase crossing a column border from the stub (or
+    alone on its line) is a group label ("Additional Standard Deduction for the Elderly or the
+    Blind:") and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
+    cells: list[list[dict]] = [[] for _ in columns]
     runs = line_to_word_runs(line)
     centre = (table_x0 + table_x1) / 2
     for run in runs:
-        x0, x1, text = run[0]["x0"], run[-1]["x1"], " ".join(w["text"] for w in run)
+        x0, x1 = run[0]["x0"], run[-1]["x1"]
         covered = phrase_to_columns(x0, x1, columns)
         lone_centred = (len(runs) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < PDF_SETTINGS.centred_label_offset
                         and x0 - table_x0 > PDF_SETTINGS.centred_label_indent)
@@ -110,12 +110,35 @@ def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: floa
             # two value cells set too close to part ("... redeemable for $103.955 billion",
             # IF12255 Table 1): each word goes to the column under its centre
             for word in run:
-                i = phrase_to_columns((word["x0"] + word["x1"]) / 2, (word["x0"] + word["x1"]) / 2, columns)[0]
-                cells[i] = (cells[i] + " " + word["text"]).strip()
+                cells[phrase_to_columns((word["x0"] + word["x1"]) / 2, (word["x0"] + word["x1"]) / 2, columns)[0]].append(word)
             continue
-        target = 0 if len(covered) > 1 or lone_centred else covered[0]
-        cells[target] = (cells[target] + " " + text).strip()
+        cells[0 if len(covered) > 1 or lone_centred else covered[0]].extend(run)
     return cells
+
+
+def words_to_text(words: list[dict]) -> str:
+    return " ".join(w["text"] for w in words)
+
+
+def cells_wrap_onto(above: list[list[dict]], below: list[list[dict]], columns: list[tuple[float, float]]) -> bool:
+    """The cells of ``below`` continue those of ``above`` (one row wrapped over lines, no rule
+    between): in every column filled on both lines the text above ends no sentence, the first word
+    below would not have fitted after it inside the cell, and neither is a number (IN12680
+    Table 1, "Community" / "Bank Leverage"; IN12317 Table 1). Dense single-line rows fail in some
+    column: a short label with room after it, or numbers."""
+    shared = [i for i in range(len(columns)) if above and above[i] and below[i]]
+    if not shared:
+        return False
+    for i in shared:
+        text_above, text_below = words_to_text(above[i]), words_to_text(below[i])
+        if is_numeric_text(text_above) or is_numeric_text(text_below) or text_above.endswith((".", ";", ":", "!", "?")):
+            return False
+        words = above[i] + below[i]
+        space = min((b["x0"] - a["x1"] for a, b in zip(words, words[1:]) if b["x0"] > a["x1"]), default=0.0)
+        first = below[i][0]
+        if above[i][-1]["x1"] + space + (first["x1"] - first["x0"]) <= columns[i][1] - PDF_SETTINGS.cell_padding:
+            return False
+    return True
 
 
 def join_cell_lines(first: str, second: str) -> str:
@@ -134,14 +157,18 @@ def body_lines_to_rows(
     no rule separates them (a wrapped stub or a multi-line text cell)."""
     rows: list[list[str]] = []
     previous: Line | None = None
+    previous_words: list[list[dict]] = []
     row_filled: set[int] = set()
     for line in lines:
-        cells = line_to_cells(line, columns, table_x0, table_x1)
+        words = line_to_cell_words(line, columns, table_x0, table_x1)
+        cells = [words_to_text(c) for c in words]
         # a line filling every cell the row's first line filled starts a row of its own however
         # close it is (dense single-line rows); a wrapped row leaves some of those cells empty
-        # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only)
+        # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only), or
+        # wraps every cell it shares with the line above
         filled = {i for i, c in enumerate(cells) if c}
-        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= row_filled
+        starts_row = (bool(cells[0]) and any(cells[1:]) and filled >= row_filled
+                      and not cells_wrap_onto(previous_words, words, columns))
         ruled_off = previous is not None and any(
             previous.bottom - PDF_SETTINGS.region_slack <= t <= line.top + PDF_SETTINGS.region_slack for t in rule_tops)
         close = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
@@ -156,7 +183,7 @@ def body_lines_to_rows(
         else:
             rows.append(cells)
             row_filled = filled
-        previous = line
+        previous, previous_words = line, words
     return rows
 
 

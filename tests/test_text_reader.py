@@ -144,3 +144,21 @@ def test_a_cell_with_two_paragraphs_keeps_its_table_whole():
     assert table.rows[1][2] == ("Tier 1 capital/assets would be reduced from 9% to 8%. "
                                 "Applies to banks with less than $10 billion in assets that opt into the CBLR framework.")
     assert not any("Applies to" in b.text for b in doc.blocks)
+
+
+def test_a_lone_upper_label_spans_the_cells_its_row_is_short_of():
+    # R48694 v10 Table 9 (the corpus rendering, line 789): "FY2025" spans "Estimate" and
+    # "Enacted" (the PDF rules it over both); the rendering dropped its colspan, so its row is one
+    # cell short, and the missing cell is the label's
+    from extractors.readers.text_tables import pipe_table_to_table
+    from extractors.tables.table_cells import tables_to_cells
+
+    lines = [
+        "|  | FY2025 |  |  |  |  ",
+        "| Account/Program | Estimate | Enacted | FY2026 Request | FY2026 H. Cmte. | FY2026 S. Cmte. | FY2026 Enacted ",
+        "| Research and Related Activities (RRA) | 8,348.5 | 8,348.5 | 3,276.2 | 6,373.0 | 8,176.5 | 7,176.5 ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 9.")], [])
+    assert [c["column"] for c in cells] == [
+        "FY2025 / Estimate", "FY2025 / Enacted", "FY2026 Request", "FY2026 H. Cmte.", "FY2026 S. Cmte.", "FY2026 Enacted",
+    ]

@@ -102,12 +102,13 @@ def tsv_block_to_table(lines: list[str], caption: str | None, source_note: str |
     )
 
 
-def pipe_line_to_cells(line: str) -> list[str]:
-    """``| a | b |`` and ``| a | b`` (web markdown often drops the closing pipe) -> cells."""
+def pipe_line_to_cells(line: str, closing_pipes: bool = True) -> list[str]:
+    """``| a | b |`` and ``| a | b`` (web markdown often drops the closing pipe) -> cells. In a
+    table that drops its closing pipes (``closing_pipes=False``), a last pipe ends an empty cell."""
     text = line.strip()
     if text.startswith("|"):
         text = text[1:]
-    if text.endswith("|") and not text.endswith("\\|"):
+    if closing_pipes and text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
     cells = re.split(r"(?<!\\)\|", text)
     return [clean_cell_text(c.replace("\\|", "|")) for c in cells]
@@ -175,16 +176,19 @@ def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[
         k, rest = divmod(len(spanned), len(spanning))
         if k >= 2 and rest == 0:
             out[level - 1] = upper[:1] + upper_values[:single] + [label for label in spanning for _ in range(k)]
-    return [spread_last_label_to_the_end(row, len(rows[-1])) for row in out[:header_rows - 1]] + out[header_rows - 1:]
+    return [spread_lone_label_over_dropped_cells(row, len(rows[-1])) for row in out[:header_rows - 1]] + out[header_rows - 1:]
 
 
-def spread_last_label_to_the_end(row: list[str], width: int) -> list[str]:
-    """An upper header row with fewer cells than the table whose last cell is a label: the cells
-    missing at its end are that label's colspan, dropped by the rendering ("| | | | |
-    FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2)."""
-    if len(row) >= width or len(row) < 2 or row[0] or not row[-1] or sum(1 for c in row[1:] if c) != 1:
+def spread_lone_label_over_dropped_cells(row: list[str], width: int) -> list[str]:
+    """An upper header row with fewer cells than the table and one label: the missing cells are
+    that label's colspan, dropped by the rendering, so the label spans them ("| | | | |
+    FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2; "| | FY2025 |
+    | | |" over "Estimate | Enacted | FY2026 Request | ...", R48694 Table 9)."""
+    labels = [i for i, c in enumerate(row) if c]
+    if len(row) >= width or len(row) < 2 or row[0] or len(labels) != 1:
         return row
-    return row + [row[-1]] * (width - len(row))
+    at = labels[0]
+    return row[:at + 1] + [row[at]] * (width - len(row)) + row[at + 1:]
 
 
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:
@@ -192,6 +196,9 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
     placeholder or a one-column list such as a caption box)."""
     rows: list[list[str]] = []
     separator_at: int | None = None
+    # a row ending without a pipe: the rendering drops closing pipes, so a row printed "| | FY2025
+    # | | | | " keeps its empty last cell (R48694 Table 9)
+    closing_pipes = all(l.strip().endswith("|") for l in lines if l.strip().startswith("|"))
     for line in lines:
         if not line.strip().startswith("|"):
             # web markdown breaks a long cell onto a bare line: it continues the row's last cell
@@ -201,7 +208,7 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
                 rows[-1][-1] = clean_cell_text(rows[-1][-1] + " " + first)
                 rows[-1].extend(more)
             continue
-        cells = pipe_line_to_cells(line)
+        cells = pipe_line_to_cells(line, closing_pipes)
         if is_separator_row(cells):
             separator_at = len(rows) if separator_at is None else separator_at
             continue

@@ -73,3 +73,12 @@ def test_a_row_wrapped_over_lines_without_rules_is_one_row():
     assert row[0].endswith("Veterans Affairs, and Extensions Act, 2026 (P.L. 119-37)") and row[1] == "Pro rata FY2025"
     # dense single-line rows of numbers stay apart
     assert [r[1] for r in history.rows[1:5]] == ["$3 $4 $5", "$5", "$5", "$2.5"]
+
+
+def test_a_line_starting_a_cell_empty_on_the_line_above_starts_a_row():
+    # IF12255 v6 page 2, Table 1: "Senior Farmers' Market" follows a line holding only the statute
+    # column's last words ("Act of 1973 (§4(a))"), whose next word would not have fitted: the
+    # stub and value cells it starts were empty above, so it is a row of its own
+    (table,) = regression_pdf_tables("IF12255.6-page2-wrapped-rows-without-rules.pdf")
+    assert [r[0] for r in table.rows[5:7]] == [
+        "Food Distribution Program on Indian Reservations (FDPIR)", "Senior Farmers\u2019 Market Nutrition Program (SFMNP)"]

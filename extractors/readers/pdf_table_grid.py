@@ -125,9 +125,11 @@ def cells_wrap_onto(above: list[list[dict]], below: list[list[dict]], columns: l
     between): in every column filled on both lines the text above ends no sentence, the first word
     below would not have fitted after it inside the cell, and neither is a number (IN12680
     Table 1, "Community" / "Bank Leverage"; IN12317 Table 1). Dense single-line rows fail in some
-    column: a short label with room after it, or numbers."""
+    column: a short label with room after it, or numbers. A line starting a cell that was empty
+    on the line above is a new row (IF12255 Table 1: "Senior Farmers' Market" under a statute's
+    last line)."""
     shared = [i for i in range(len(columns)) if above and above[i] and below[i]]
-    if not shared:
+    if not shared or any(c and not above[i] for i, c in enumerate(below)):
         return False
     for i in shared:
         text_above, text_below = words_to_text(above[i]), words_to_text(below[i])

@@ -208,3 +208,12 @@ def test_a_subtitle_between_a_caption_and_its_table_is_not_text():
     doc, text = regression_markdown("R48905v2-table1-subtitle-and-box-notes.md")
     assert "as of January 2026" not in text
     assert doc.tables[0].caption == "Table 1. USDA Support Offices"
+
+
+def test_a_notes_label_with_its_colon_after_the_bold_is_a_note():
+    # IF13206 v1 Table 1 (web rendering): "**Note****s**: Columns may not sum ... ($28 million; ...)"
+    # once read as body text, so its $28 million was a figure of the text; the PDF prints it as
+    # the table's note
+    doc, text = regression_markdown("IF13206v1-table1-notes-colon-after-bold.md")
+    assert "Columns may not sum due to rounding" not in text
+    assert doc.tables[0].source_note.startswith("H.R. 7148, Consolidated Appropriations Act, 2026")

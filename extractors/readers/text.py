@@ -26,7 +26,7 @@ AUTHOR_LINE_RE = re.compile(
 )
 CAPTION_RE = re.compile(rf"^(?:\|\s*)?(?:\*\*)?(?P<caption>{CAPTION_LABEL}\s.*?)(?:\*\*)?\s*$")
 SOURCE_RE = re.compile(
-    rf"^(?:\|\s*)?\*\*(?P<key>{SOURCE_LABEL}):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>{SOURCE_LABEL}):\s+(?P<text2>.*)$", re.S
+    rf"^(?:\|\s*)?\*\*(?P<key>{SOURCE_LABEL})(?::\s*\*\*|\*\*\s*:)\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>{SOURCE_LABEL}):\s+(?P<text2>.*)$", re.S
 )
 FOOTNOTE_ROW_RE = re.compile(r"^\|\s*(?P<number>\d+)\.\s*\|\s*(?P<text>.*?)\s*$")
 LETTERED_NOTE_RE = re.compile(r"^[a-z]\.\s+\S")

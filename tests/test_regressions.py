@@ -82,3 +82,14 @@ def test_a_line_starting_a_cell_empty_on_the_line_above_starts_a_row():
     (table,) = regression_pdf_tables("IF12255.6-page2-wrapped-rows-without-rules.pdf")
     assert [r[0] for r in table.rows[5:7]] == [
         "Food Distribution Program on Indian Reservations (FDPIR)", "Senior Farmers\u2019 Market Nutrition Program (SFMNP)"]
+
+
+def test_a_parenthesised_qualifier_under_a_value_goes_on_with_its_row():
+    # RL34498 page 33 (Table 18 continued): "$166,800" and, 4 pt under it, "(for all filers except
+    # married persons filing separately)" beside the stub's "For persons whose ..." are one row,
+    # "Limitation on itemized deductions: For persons whose ..." (as in the web rendering)
+    (table, *_) = regression_pdf_tables("RL34498-page33-qualifier-under-a-value.pdf")
+    first = table.rows[0]
+    assert first[0].startswith("Limitation on itemized deductions: For persons whose adjusted gross income (AGI)")
+    assert first[0].endswith("were exempt from the limit.")
+    assert first[1] == "$166,800 (for all filers except married persons filing separately)"

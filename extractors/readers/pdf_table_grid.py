@@ -179,7 +179,14 @@ def body_lines_to_rows(
             previous is not None and bool(rows) and not cells[0] and bool(rows[-1][0])
             and line.top - previous.bottom < PDF_SETTINGS.cell_paragraph_gap * line.size
         )
-        continues = bool(rows) and not ruled_off and ((close and not starts_row) or unlabelled)
+        # a qualifier in parentheses under the row's values ("$166,800" / "(for all filers except
+        # married persons filing separately)", RL34498 Tables 14-18) goes on with the row, its
+        # stub line too ("Limitation on itemized deductions:" / "For persons whose ...")
+        qualifies = (
+            previous is not None and bool(rows) and line.top - previous.bottom < PDF_SETTINGS.cell_paragraph_gap * line.size
+            and any(cells[1:]) and all(is_parenthesised_qualifier(c) and rows[-1][i] for i, c in enumerate(cells) if i and c)
+        )
+        continues = bool(rows) and not ruled_off and ((close and not starts_row) or unlabelled or qualifies)
         if continues:
             rows[-1] = [join_cell_lines(a, b) for a, b in zip(rows[-1], cells)]
         else:
@@ -187,6 +194,11 @@ def body_lines_to_rows(
             row_filled = filled
         previous, previous_words = line, words
     return rows
+
+
+def is_parenthesised_qualifier(text: str) -> bool:
+    """Words in parentheses, not a negative number: "(for all filers except ...)"."""
+    return text.startswith("(") and text.endswith(")") and len(text.split()) >= 2 and not is_numeric_text(text)
 
 
 def is_numeric_text(text: str) -> bool:

@@ -217,3 +217,20 @@ def test_a_notes_label_with_its_colon_after_the_bold_is_a_note():
     doc, text = regression_markdown("IF13206v1-table1-notes-colon-after-bold.md")
     assert "Columns may not sum due to rounding" not in text
     assert doc.tables[0].source_note.startswith("H.R. 7148, Consolidated Appropriations Act, 2026")
+
+
+def test_a_short_body_row_under_equal_header_groups_fills_each_group_from_its_start():
+    # R48917 v2 Table 2 (the corpus rendering, line 116): "Maximum Deficit Increase" and
+    # "$140 billion" once per chamber, four cells for six columns: the PDF rules the amount over
+    # "Type of Instruction" and "Amount" in each group, so each group lost one colspan
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "| House Committee Directives | Senate Committee Directives ",
+        "| Committee | Type of Instruction | Amount, FY2026-FY2035 (in billions) | Committee | Type of Instruction | Amount, FY2026-FY2035 (in billions) ",
+        "| Judiciary | Increase deficit | +$70 | Judiciary | Increase deficit | +$70 ",
+        "| Maximum Deficit Increase | $140 billion | Maximum Deficit Increase | $140 billion ",
+    ]
+    table = pipe_table_to_table(lines, "Table 2.")
+    assert table.rows[-1] == ("Maximum Deficit Increase", "$140 billion", "", "Maximum Deficit Increase", "$140 billion", "")
+    assert table.rows[-2] == ("Judiciary", "Increase deficit", "+$70", "Judiciary", "Increase deficit", "+$70")

@@ -191,6 +191,29 @@ def spread_lone_label_over_dropped_cells(row: list[str], width: int) -> list[str
     return row[:at + 1] + [row[at]] * (width - len(row)) + row[at + 1:]
 
 
+def short_rows_by_group(rows: list[list[str]], header_rows: int) -> list[list[str]]:
+    """A table whose top header level splits every column into equal groups ("House Committee
+    Directives | Senate Committee Directives", three columns each): a body row short of cells by
+    the same count in each group lost one colspan per group, so its cells go group by group, from
+    each group's first column ("| Maximum Deficit Increase | $140 billion | Maximum Deficit
+    Increase | $140 billion", R48917 Table 2, as the PDF rules it)."""
+    if header_rows < 2 or not rows:
+        return rows
+    top, width = rows[0], len(rows[header_rows - 1])
+    starts = [i for i, label in enumerate(top) if label and (i == 0 or top[i - 1] != label)]
+    k = width // len(starts) if starts else 0
+    if len(starts) < 2 or len(top) != width or starts != list(range(0, width, k)) or not all(top):
+        return rows
+    out = rows[:header_rows]
+    for row in rows[header_rows:]:
+        per_group, rest = divmod(len(row), len(starts))
+        if len(row) >= width or rest or not 0 < per_group < k:
+            out.append(row)
+            continue
+        out.append([c for g in range(len(starts)) for c in row[g * per_group:(g + 1) * per_group] + [""] * (k - per_group)])
+    return out
+
+
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:
     """Markdown pipe table -> RawTable; None when the block is not a data table (a figure
     placeholder or a one-column list such as a caption box)."""
@@ -221,7 +244,7 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
         return None  # a figure box rendered with pipes: caption, image, source
     header_rows = pipe_rows_to_header_count(rows, separator_at)
     return RawTable(
-        rows=pad_rows(spread_upper_header_levels(header_rows_with_lost_breaks(rows, header_rows), header_rows)),
+        rows=pad_rows(short_rows_by_group(spread_upper_header_levels(header_rows_with_lost_breaks(rows, header_rows), header_rows), header_rows)),
         header_rows=header_rows,
         caption=caption,
         method="markdown",

@@ -144,3 +144,93 @@ def test_a_cell_with_two_paragraphs_keeps_its_table_whole():
     assert table.rows[1][2] == ("Tier 1 capital/assets would be reduced from 9% to 8%. "
                                 "Applies to banks with less than $10 billion in assets that opt into the CBLR framework.")
     assert not any("Applies to" in b.text for b in doc.blocks)
+
+
+def test_a_lone_upper_label_spans_the_cells_its_row_is_short_of():
+    # R48694 v10 Table 9 (the corpus rendering, line 789): "FY2025" spans "Estimate" and
+    # "Enacted" (the PDF rules it over both); the rendering dropped its colspan, so its row is one
+    # cell short, and the missing cell is the label's
+    from extractors.readers.text_tables import pipe_table_to_table
+    from extractors.tables.table_cells import tables_to_cells
+
+    lines = [
+        "|  | FY2025 |  |  |  |  ",
+        "| Account/Program | Estimate | Enacted | FY2026 Request | FY2026 H. Cmte. | FY2026 S. Cmte. | FY2026 Enacted ",
+        "| Research and Related Activities (RRA) | 8,348.5 | 8,348.5 | 3,276.2 | 6,373.0 | 8,176.5 | 7,176.5 ",
+    ]
+    cells, _ = tables_to_cells([pipe_table_to_table(lines, "Table 9.")], [])
+    assert [c["column"] for c in cells] == [
+        "FY2025 / Estimate", "FY2025 / Enacted", "FY2026 Request", "FY2026 H. Cmte.", "FY2026 S. Cmte.", "FY2026 Enacted",
+    ]
+
+
+def regression_markdown(name: str):
+    from tests.test_regressions import REGRESSIONS
+
+    doc = text_to_document((REGRESSIONS / name).read_text(encoding="utf-8"))
+    return doc, "\n".join(s.text for s in blocks_to_sections(doc.blocks))
+
+
+def test_the_last_rows_second_paragraph_before_the_source_stays_in_its_cell():
+    # IN12680 v1 Table 1 (web rendering): "Applies to all Category 1 banks." is printed after the
+    # last row, a blank line on each side, then "**Source: **CRS."; the PDF prints it in the cell
+    doc, text = regression_markdown("IN12680v1-table1-cell-paragraphs.md")
+    (table,) = doc.tables
+    assert table.rows[-1][-1].endswith("requirements. Applies to all Category 1 banks.")
+    assert table.source_note == "CRS."
+    assert "Applies to all Category 1 banks." not in text
+
+
+def test_table_notes_with_empty_bold_runs_are_notes_not_text():
+    # R47194 v5 Table 1 (web rendering): "**Note****s****:**Bridge counts ..." once read as a body
+    # paragraph, so its dates were dates of the text; the PDF prints it as the table's note
+    doc, text = regression_markdown("R47194v5-table1-notes-bold-runs.md")
+    assert "Bridge counts and conditions for 2012" not in text
+    assert doc.tables[0].source_note.startswith("Bureau of Transportation Statistics")
+
+
+def test_a_boxed_sidebars_sources_line_is_a_note_not_text():
+    # IF11175 v11 "Mexico's Economy" box and R48905 v2's relocation box end with their own
+    # "Sources:" (and "Notes:") lines inside the box's paragraph: notes, as in the PDF, and they
+    # belong to no table or figure
+    doc, text = regression_markdown("IF11175v11-sidebar-sources.md")
+    assert "Mexico has a population of 132 million people" in text
+    assert "accessed by CRS on April 8, 2026" not in text
+    assert all(f.source_note is None or "April 8, 2026" not in f.source_note for f in doc.figures)
+    doc, text = regression_markdown("R48905v2-table1-subtitle-and-box-notes.md")
+    assert "In 2022, GAO released two reports" in text
+    assert "press release, August 9, 2018" not in text and "report and wait" not in text
+
+
+def test_a_subtitle_between_a_caption_and_its_table_is_not_text():
+    # R48905 v2 Table 1: "as of January 2026" sits between the caption and the table, inside the
+    # table's region in the PDF (R48725 Table A-1's "FY1936-FY2026 (Selected Years)" likewise)
+    doc, text = regression_markdown("R48905v2-table1-subtitle-and-box-notes.md")
+    assert "as of January 2026" not in text
+    assert doc.tables[0].caption == "Table 1. USDA Support Offices"
+
+
+def test_a_notes_label_with_its_colon_after_the_bold_is_a_note():
+    # IF13206 v1 Table 1 (web rendering): "**Note****s**: Columns may not sum ... ($28 million; ...)"
+    # once read as body text, so its $28 million was a figure of the text; the PDF prints it as
+    # the table's note
+    doc, text = regression_markdown("IF13206v1-table1-notes-colon-after-bold.md")
+    assert "Columns may not sum due to rounding" not in text
+    assert doc.tables[0].source_note.startswith("H.R. 7148, Consolidated Appropriations Act, 2026")
+
+
+def test_a_short_body_row_under_equal_header_groups_fills_each_group_from_its_start():
+    # R48917 v2 Table 2 (the corpus rendering, line 116): "Maximum Deficit Increase" and
+    # "$140 billion" once per chamber, four cells for six columns: the PDF rules the amount over
+    # "Type of Instruction" and "Amount" in each group, so each group lost one colspan
+    from extractors.readers.text_tables import pipe_table_to_table
+
+    lines = [
+        "| House Committee Directives | Senate Committee Directives ",
+        "| Committee | Type of Instruction | Amount, FY2026-FY2035 (in billions) | Committee | Type of Instruction | Amount, FY2026-FY2035 (in billions) ",
+        "| Judiciary | Increase deficit | +$70 | Judiciary | Increase deficit | +$70 ",
+        "| Maximum Deficit Increase | $140 billion | Maximum Deficit Increase | $140 billion ",
+    ]
+    table = pipe_table_to_table(lines, "Table 2.")
+    assert table.rows[-1] == ("Maximum Deficit Increase", "$140 billion", "", "Maximum Deficit Increase", "$140 billion", "")
+    assert table.rows[-2] == ("Judiciary", "Increase deficit", "+$70", "Judiciary", "Increase deficit", "+$70")

@@ -131,7 +131,12 @@ class PdfSettings:
     centred_label_offset: float = 12.0  # a lone bold phrase centred within this of the table's centre ...
     centred_label_indent: float = 30.0  # ... and starting more than this right of its left edge is a group
     #                                    label ("Joint Returns"), not a stub cell
+    header_piece_offset: float = 4.0   # a header phrase crossing column borders between its words is two
+    #                                    labels set too close to part when each piece is centred within
+    #                                    this of its column's centre ("Annual Average" | "Program Total")
     cell_line_factor: float = 1.35     # lines closer than this x font size belong to one cell
+    cell_padding: float = 5.0          # a cell's text stops this far inside its column's right rule end: a
+    #                                    word that would not fit before it wraps onto the next line
     cell_paragraph_gap: float = 2.0    # a line without a row label less than this x size under the previous
     #                                    one is the next paragraph of a value cell
     max_prose_words: int = 12          # a cell longer than this is prose

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.readers.pdf_table_lines import Line, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps
+from extractors.readers.pdf_table_lines import Line, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps, word_is_bold
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
@@ -41,7 +41,7 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
         # level ("Statutory Marginal Income Tax Rates, 1991" over "Joint Returns", RL34498)
         wrapped = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
         previous = line
-        for x0, x1, text in line_to_phrases(line):
+        for x0, x1, text in header_line_to_phrases(line, columns):
             covered = phrase_to_columns(x0, x1, columns)
             if len(covered) > 1:
                 above = next((r for r in reversed(span_rows) if any(r[i] for i in covered)), None)
@@ -59,6 +59,33 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
     return span_rows + [leaf] if any(leaf) else span_rows
 
 
+def header_line_to_phrases(line: Line, columns: list[tuple[float, float]]) -> list[tuple[float, float, str]]:
+    """A header line's phrases. Two labels set too close to part read as one phrase across a column
+    border ("Annual Average Program Total" over two columns, R47194 Table 2): a phrase is cut at the
+    borders that fall between its words when each piece is centred on its own column; a label
+    centred over several columns ("FY2025-FY2026 Request") is not, and stays whole."""
+    phrases: list[tuple[float, float, str]] = []
+    for run in line_to_word_runs(line):
+        pieces: dict[int, list[dict]] = {}
+        for word in run:
+            covered = phrase_to_columns(word["x0"], word["x1"], columns)
+            pieces.setdefault(covered[0] if len(covered) == 1 else -1, []).append(word)
+        centred = -1 not in pieces and len(pieces) > 1 and all(
+            abs((words[0]["x0"] + words[-1]["x1"]) / 2 - sum(columns[i]) / 2) <= PDF_SETTINGS.header_piece_offset
+            for i, words in pieces.items())
+        groups = list(pieces.values()) if centred else [run]
+        phrases.extend((g[0]["x0"], g[-1]["x1"], " ".join(w["text"] for w in g)) for g in groups)
+    return phrases
+
+
+def is_header_weight(line: Line) -> bool:
+    """CRS sets column headers in bold; a parenthesised qualifier under a bold label may be in
+    regular weight ("(FY2022-FY2026)" under "Annual Average", R47194 Table 2)."""
+    runs = line_to_word_runs(line)
+    bold = [all(map(word_is_bold, run)) for run in runs]
+    return any(bold) and all(b or (run[0]["text"].startswith("(") and run[-1]["text"].endswith(")")) for b, run in zip(bold, runs))
+
+
 def is_label_run(row: list[str], covered: list[int]) -> bool:
     """``row`` holds one label over exactly the columns ``covered``."""
     first, last = covered[0], covered[-1]
@@ -67,15 +94,15 @@ def is_label_run(row: list[str], covered: list[int]) -> bool:
             and (first == 0 or row[first - 1] != label) and (last + 1 >= len(row) or row[last + 1] != label))
 
 
-def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[str]:
-    """Body line -> one text per column. A phrase crossing a column border from the stub (or alone
-    on its line) is a group label ("Additional Standard Deduction for the Elderly or the Blind:")
-    and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
-    cells = [""] * len(columns)
+def line_to_cell_words(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[list[dict]]:
+    """Body line -> the words of each column. A phrase crossing a column border from the stub (or
+    alone on its line) is a group label ("Additional Standard Deduction for the Elderly or the
+    Blind:") and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
+    cells: list[list[dict]] = [[] for _ in columns]
     runs = line_to_word_runs(line)
     centre = (table_x0 + table_x1) / 2
     for run in runs:
-        x0, x1, text = run[0]["x0"], run[-1]["x1"], " ".join(w["text"] for w in run)
+        x0, x1 = run[0]["x0"], run[-1]["x1"]
         covered = phrase_to_columns(x0, x1, columns)
         lone_centred = (len(runs) == 1 and line.bold and abs((x0 + x1) / 2 - centre) < PDF_SETTINGS.centred_label_offset
                         and x0 - table_x0 > PDF_SETTINGS.centred_label_indent)
@@ -83,12 +110,37 @@ def line_to_cells(line: Line, columns: list[tuple[float, float]], table_x0: floa
             # two value cells set too close to part ("... redeemable for $103.955 billion",
             # IF12255 Table 1): each word goes to the column under its centre
             for word in run:
-                i = phrase_to_columns((word["x0"] + word["x1"]) / 2, (word["x0"] + word["x1"]) / 2, columns)[0]
-                cells[i] = (cells[i] + " " + word["text"]).strip()
+                cells[phrase_to_columns((word["x0"] + word["x1"]) / 2, (word["x0"] + word["x1"]) / 2, columns)[0]].append(word)
             continue
-        target = 0 if len(covered) > 1 or lone_centred else covered[0]
-        cells[target] = (cells[target] + " " + text).strip()
+        cells[0 if len(covered) > 1 or lone_centred else covered[0]].extend(run)
     return cells
+
+
+def words_to_text(words: list[dict]) -> str:
+    return " ".join(w["text"] for w in words)
+
+
+def cells_wrap_onto(above: list[list[dict]], below: list[list[dict]], columns: list[tuple[float, float]]) -> bool:
+    """The cells of ``below`` continue those of ``above`` (one row wrapped over lines, no rule
+    between): in every column filled on both lines the text above ends no sentence, the first word
+    below would not have fitted after it inside the cell, and neither is a number (IN12680
+    Table 1, "Community" / "Bank Leverage"; IN12317 Table 1). Dense single-line rows fail in some
+    column: a short label with room after it, or numbers. A line starting a cell that was empty
+    on the line above is a new row (IF12255 Table 1: "Senior Farmers' Market" under a statute's
+    last line)."""
+    shared = [i for i in range(len(columns)) if above and above[i] and below[i]]
+    if not shared or any(c and not above[i] for i, c in enumerate(below)):
+        return False
+    for i in shared:
+        text_above, text_below = words_to_text(above[i]), words_to_text(below[i])
+        if is_numeric_text(text_above) or is_numeric_text(text_below) or text_above.endswith((".", ";", ":", "!", "?")):
+            return False
+        words = above[i] + below[i]
+        space = min((b["x0"] - a["x1"] for a, b in zip(words, words[1:]) if b["x0"] > a["x1"]), default=0.0)
+        first = below[i][0]
+        if above[i][-1]["x1"] + space + (first["x1"] - first["x0"]) <= columns[i][1] - PDF_SETTINGS.cell_padding:
+            return False
+    return True
 
 
 def join_cell_lines(first: str, second: str) -> str:
@@ -107,14 +159,18 @@ def body_lines_to_rows(
     no rule separates them (a wrapped stub or a multi-line text cell)."""
     rows: list[list[str]] = []
     previous: Line | None = None
+    previous_words: list[list[dict]] = []
     row_filled: set[int] = set()
     for line in lines:
-        cells = line_to_cells(line, columns, table_x0, table_x1)
+        words = line_to_cell_words(line, columns, table_x0, table_x1)
+        cells = [words_to_text(c) for c in words]
         # a line filling every cell the row's first line filled starts a row of its own however
         # close it is (dense single-line rows); a wrapped row leaves some of those cells empty
-        # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only)
+        # (IF12255 Table 1: its third and fourth lines fill the stub and the summary only), or
+        # wraps every cell it shares with the line above
         filled = {i for i, c in enumerate(cells) if c}
-        starts_row = bool(cells[0]) and any(cells[1:]) and filled >= row_filled
+        starts_row = (bool(cells[0]) and any(cells[1:]) and filled >= row_filled
+                      and not cells_wrap_onto(previous_words, words, columns))
         ruled_off = previous is not None and any(
             previous.bottom - PDF_SETTINGS.region_slack <= t <= line.top + PDF_SETTINGS.region_slack for t in rule_tops)
         close = previous is not None and line.top - previous.top < PDF_SETTINGS.cell_line_factor * max(line.size, previous.size)
@@ -123,14 +179,26 @@ def body_lines_to_rows(
             previous is not None and bool(rows) and not cells[0] and bool(rows[-1][0])
             and line.top - previous.bottom < PDF_SETTINGS.cell_paragraph_gap * line.size
         )
-        continues = bool(rows) and not ruled_off and ((close and not starts_row) or unlabelled)
+        # a qualifier in parentheses under the row's values ("$166,800" / "(for all filers except
+        # married persons filing separately)", RL34498 Tables 14-18) goes on with the row, its
+        # stub line too ("Limitation on itemized deductions:" / "For persons whose ...")
+        qualifies = (
+            previous is not None and bool(rows) and line.top - previous.bottom < PDF_SETTINGS.cell_paragraph_gap * line.size
+            and any(cells[1:]) and all(is_parenthesised_qualifier(c) and rows[-1][i] for i, c in enumerate(cells) if i and c)
+        )
+        continues = bool(rows) and not ruled_off and ((close and not starts_row) or unlabelled or qualifies)
         if continues:
             rows[-1] = [join_cell_lines(a, b) for a, b in zip(rows[-1], cells)]
         else:
             rows.append(cells)
             row_filled = filled
-        previous = line
+        previous, previous_words = line, words
     return rows
+
+
+def is_parenthesised_qualifier(text: str) -> bool:
+    """Words in parentheses, not a negative number: "(for all filers except ...)"."""
+    return text.startswith("(") and text.endswith(")") and len(text.split()) >= 2 and not is_numeric_text(text)
 
 
 def is_numeric_text(text: str) -> bool:
@@ -187,7 +255,7 @@ def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bo
     """Lines that read as column headers: all bold (CRS sets headers in bold; a regular-weight line
     is data or a note), no number in a value column, and labels over at least two columns (a single
     title spanning the table, "Single Returns", labels rows)."""
-    if not lines or not all(line.bold for line in lines):
+    if not lines or not all(map(is_header_weight, lines)):
         return False
     for line in lines:
         for x0, x1, text in line_to_phrases(line):

@@ -49,7 +49,11 @@ class Line:
 
     @property
     def bold(self) -> bool:
-        return all("bold" in str(w.get("fontname", "")).lower() for w in self.words)
+        return all(map(word_is_bold, self.words))
+
+
+def word_is_bold(word: dict) -> bool:
+    return "bold" in str(word.get("fontname", "")).lower()
 
 
 @dataclass

@@ -26,7 +26,7 @@ AUTHOR_LINE_RE = re.compile(
 )
 CAPTION_RE = re.compile(rf"^(?:\|\s*)?(?:\*\*)?(?P<caption>{CAPTION_LABEL}\s.*?)(?:\*\*)?\s*$")
 SOURCE_RE = re.compile(
-    rf"^(?:\|\s*)?\*\*(?P<key>{SOURCE_LABEL}):\s*\*\*\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>{SOURCE_LABEL}):\s+(?P<text2>.*)$", re.S
+    rf"^(?:\|\s*)?\*\*(?P<key>{SOURCE_LABEL})(?::\s*\*\*|\*\*\s*:)\s*(?P<text>.*)$|^(?:\|\s*)?(?P<key2>{SOURCE_LABEL}):\s+(?P<text2>.*)$", re.S
 )
 FOOTNOTE_ROW_RE = re.compile(r"^\|\s*(?P<number>\d+)\.\s*\|\s*(?P<text>.*?)\s*$")
 LETTERED_NOTE_RE = re.compile(r"^[a-z]\.\s+\S")
@@ -111,19 +111,53 @@ def paragraphs_with_cell_breaks_joined(paragraphs: list[str]) -> list[str]:
     row: the cell's second paragraph, then the next row (IN12680 Table 1, "... from two to four
     months." / "Applies to banks with less than $10 billion ..." / "| Stress Tests | ..."). A
     paragraph that starts with text and goes on with pipe rows, right after a pipe table, is that
-    table going on: its first lines continue the last cell."""
+    table going on: its first lines continue the last cell; so does a paragraph between a pipe
+    table and its Source / Notes line (the last row's second paragraph, "Applies to all Category 1
+    banks.", IN12680 Table 1: the PDF prints it in the cell)."""
     joined: list[str] = []
-    for paragraph in paragraphs:
+    for index, paragraph in enumerate(paragraphs):
         lines = paragraph.split("\n")
-        continues_table = (
-            joined and joined[-1].split("\n")[-1].lstrip().startswith("|")
-            and not lines[0].lstrip().startswith("|") and any(line.lstrip().startswith("|") for line in lines[1:])
+        after_table = bool(joined) and joined[-1].split("\n")[-1].lstrip().startswith("|") and not lines[0].lstrip().startswith("|")
+        before_source = index + 1 < len(paragraphs) and is_source_paragraph(paragraphs[index + 1])
+        continues_table = after_table and (
+            any(line.lstrip().startswith("|") for line in lines[1:])
+            or (before_source and not any(line.lstrip().startswith("|") for line in lines)
+                and not CAPTION_RE.match(lines[0]) and not is_source_paragraph(paragraph))
         )
         if continues_table:
             joined[-1] = joined[-1] + "\n" + paragraph
         else:
             joined.append(paragraph)
     return joined
+
+
+def source_match(paragraph: str) -> re.Match | None:
+    """A "Source:" / "Notes:" paragraph; an empty bold run ("**Note****s****:**", R47194) is no markup."""
+    return SOURCE_RE.match(paragraph.strip().lstrip("| ").replace("****", ""))
+
+
+def is_source_paragraph(paragraph: str) -> bool:
+    return source_match(paragraph) is not None
+
+
+def paragraphs_with_box_notes_split(paragraphs: list[str]) -> tuple[list[str], set[int]]:
+    """A boxed sidebar ends with its own "Sources:" / "Notes:" lines inside its paragraph ("|
+    Mexico's Economy" ... "Sources: Economist Intelligence Unit ...", IF11175; R48905's relocation
+    box): each becomes a paragraph of its own, as the PDF prints it apart from the box's text.
+    Returns the paragraphs and the indices of those notes (they belong to no table or figure)."""
+    out: list[str] = []
+    notes: set[int] = set()
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        starts = [i for i, line in enumerate(lines) if i and source_match(line)]
+        if not starts or is_table_paragraph(paragraph) or CAPTION_RE.match(lines[0]):
+            out.append(paragraph)
+            continue
+        for a, b in zip([0] + starts, starts + [len(lines)]):
+            if a:
+                notes.add(len(out))
+            out.append("\n".join(lines[a:b]))
+    return out, notes
 
 
 def is_bare_heading(paragraph: str) -> bool:
@@ -155,6 +189,7 @@ def should_join(previous: Block, paragraph_text: str) -> bool:
 def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> ParsedDocument:
     doc = ParsedDocument(source_format="markdown" if hints.get("report_id") else "text", pages=1)
     doc.hints.update(hints)
+    paragraphs, box_notes = paragraphs_with_box_notes_split(paragraphs)
     blocks = doc.blocks
     hash_levels = sorted({len(m["hashes"]) for p in paragraphs if (m := ATX_HEADING_RE.match(p))})
     pending_caption: str | None = None
@@ -237,11 +272,12 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             pending_units = None
             blocks.append(Block("caption", pending_caption))
             continue
-        source = SOURCE_RE.match(paragraph.lstrip("| "))
+        source = source_match(paragraph)
         if source:
             note = strip_inline_markup(source["text"] if source["text"] is not None else source["text2"])
             blocks.append(Block("source_note", strip_inline_markup(paragraph.lstrip("| "))))
-            attach_source_note(doc, note if (source["key"] or source["key2"]).startswith("Source") else None)
+            if index not in box_notes:
+                attach_source_note(doc, note if (source["key"] or source["key2"]).startswith("Source") else None)
             continue
         authors = [AUTHOR_LINE_RE.match(line.strip()) for line in paragraph.split("\n")]
         if all(authors):
@@ -252,6 +288,11 @@ def paragraphs_to_document(paragraphs: list[str], hints: dict[str, str]) -> Pars
             continue
         if pending_caption and plain.lower().startswith(("current", "u.s. $", "(", "in ")) and len(plain) < 80:
             pending_units = plain  # a units line between a caption and its table
+            continue
+        if pending_caption and len(plain) < 80 and index + 1 < len(paragraphs) and is_table_paragraph(paragraphs[index + 1]):
+            # a subtitle between a caption and its table ("as of January 2026", R48905 Table 1;
+            # "FY1936-FY2026 (Selected Years)", R48725 Table A-1): the PDF prints it in the table's
+            # region, never as body text
             continue
         if doc.source_format == "markdown" and is_bare_heading(paragraph) and index + 1 < len(paragraphs):
             blocks.append(Block("heading", plain, level=1))

@@ -102,12 +102,13 @@ def tsv_block_to_table(lines: list[str], caption: str | None, source_note: str |
     )
 
 
-def pipe_line_to_cells(line: str) -> list[str]:
-    """``| a | b |`` and ``| a | b`` (web markdown often drops the closing pipe) -> cells."""
+def pipe_line_to_cells(line: str, closing_pipes: bool = True) -> list[str]:
+    """``| a | b |`` and ``| a | b`` (web markdown often drops the closing pipe) -> cells. In a
+    table that drops its closing pipes (``closing_pipes=False``), a last pipe ends an empty cell."""
     text = line.strip()
     if text.startswith("|"):
         text = text[1:]
-    if text.endswith("|") and not text.endswith("\\|"):
+    if closing_pipes and text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
     cells = re.split(r"(?<!\\)\|", text)
     return [clean_cell_text(c.replace("\\|", "|")) for c in cells]
@@ -175,16 +176,42 @@ def spread_upper_header_levels(rows: list[list[str]], header_rows: int) -> list[
         k, rest = divmod(len(spanned), len(spanning))
         if k >= 2 and rest == 0:
             out[level - 1] = upper[:1] + upper_values[:single] + [label for label in spanning for _ in range(k)]
-    return [spread_last_label_to_the_end(row, len(rows[-1])) for row in out[:header_rows - 1]] + out[header_rows - 1:]
+    return [spread_lone_label_over_dropped_cells(row, len(rows[-1])) for row in out[:header_rows - 1]] + out[header_rows - 1:]
 
 
-def spread_last_label_to_the_end(row: list[str], width: int) -> list[str]:
-    """An upper header row with fewer cells than the table whose last cell is a label: the cells
-    missing at its end are that label's colspan, dropped by the rendering ("| | | | |
-    FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2)."""
-    if len(row) >= width or len(row) < 2 or row[0] or not row[-1] or sum(1 for c in row[1:] if c) != 1:
+def spread_lone_label_over_dropped_cells(row: list[str], width: int) -> list[str]:
+    """An upper header row with fewer cells than the table and one label: the missing cells are
+    that label's colspan, dropped by the rendering, so the label spans them ("| | | | |
+    FY2025-FY2026 Request" over "Dollar Change | Percentage Change", R48694 Table 2; "| | FY2025 |
+    | | |" over "Estimate | Enacted | FY2026 Request | ...", R48694 Table 9)."""
+    labels = [i for i, c in enumerate(row) if c]
+    if len(row) >= width or len(row) < 2 or row[0] or len(labels) != 1:
         return row
-    return row + [row[-1]] * (width - len(row))
+    at = labels[0]
+    return row[:at + 1] + [row[at]] * (width - len(row)) + row[at + 1:]
+
+
+def short_rows_by_group(rows: list[list[str]], header_rows: int) -> list[list[str]]:
+    """A table whose top header level splits every column into equal groups ("House Committee
+    Directives | Senate Committee Directives", three columns each): a body row short of cells by
+    the same count in each group lost one colspan per group, so its cells go group by group, from
+    each group's first column ("| Maximum Deficit Increase | $140 billion | Maximum Deficit
+    Increase | $140 billion", R48917 Table 2, as the PDF rules it)."""
+    if header_rows < 2 or not rows:
+        return rows
+    top, width = rows[0], len(rows[header_rows - 1])
+    starts = [i for i, label in enumerate(top) if label and (i == 0 or top[i - 1] != label)]
+    k = width // len(starts) if starts else 0
+    if len(starts) < 2 or len(top) != width or starts != list(range(0, width, k)) or not all(top):
+        return rows
+    out = rows[:header_rows]
+    for row in rows[header_rows:]:
+        per_group, rest = divmod(len(row), len(starts))
+        if len(row) >= width or rest or not 0 < per_group < k:
+            out.append(row)
+            continue
+        out.append([c for g in range(len(starts)) for c in row[g * per_group:(g + 1) * per_group] + [""] * (k - per_group)])
+    return out
 
 
 def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | None:
@@ -192,6 +219,9 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
     placeholder or a one-column list such as a caption box)."""
     rows: list[list[str]] = []
     separator_at: int | None = None
+    # a row ending without a pipe: the rendering drops closing pipes, so a row printed "| | FY2025
+    # | | | | " keeps its empty last cell (R48694 Table 9)
+    closing_pipes = all(l.strip().endswith("|") for l in lines if l.strip().startswith("|"))
     for line in lines:
         if not line.strip().startswith("|"):
             # web markdown breaks a long cell onto a bare line: it continues the row's last cell
@@ -201,7 +231,7 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
                 rows[-1][-1] = clean_cell_text(rows[-1][-1] + " " + first)
                 rows[-1].extend(more)
             continue
-        cells = pipe_line_to_cells(line)
+        cells = pipe_line_to_cells(line, closing_pipes)
         if is_separator_row(cells):
             separator_at = len(rows) if separator_at is None else separator_at
             continue
@@ -214,7 +244,7 @@ def pipe_table_to_table(lines: list[str], caption: str | None) -> RawTable | Non
         return None  # a figure box rendered with pipes: caption, image, source
     header_rows = pipe_rows_to_header_count(rows, separator_at)
     return RawTable(
-        rows=pad_rows(spread_upper_header_levels(header_rows_with_lost_breaks(rows, header_rows), header_rows)),
+        rows=pad_rows(short_rows_by_group(spread_upper_header_levels(header_rows_with_lost_breaks(rows, header_rows), header_rows), header_rows)),
         header_rows=header_rows,
         caption=caption,
         method="markdown",

@@ -93,3 +93,18 @@ def test_a_parenthesised_qualifier_under_a_value_goes_on_with_its_row():
     assert first[0].startswith("Limitation on itemized deductions: For persons whose adjusted gross income (AGI)")
     assert first[0].endswith("were exempt from the limit.")
     assert first[1] == "$166,800 (for all filers except married persons filing separately)"
+
+
+def test_a_notes_last_line_inside_the_left_column_keeps_the_lettered_notes_under_it():
+    # IF12255.6 page 2: Table 1's full-width Source ends with a short line that fits in the left
+    # column, so reading order gave it that column; the note stopped there, the short line became a
+    # paragraph, and the lettered notes a.-c. under it ("$1 billion to $2 billion since FY2019") were
+    # read as body text, with their figures and dates, and rejoined to the column's last paragraph.
+    with pdfplumber.open(REGRESSIONS / "IF12255.6-pages1-2-note-last-line-in-left-column.pdf") as pdf:
+        doc = pdf_to_document(pdf)
+    (note,) = [b for b in doc.blocks if b.kind == "source_note" and b.text.startswith("Source: Funding for SNAP")]
+    assert "(2022 data are the most recent available). a. TEFAP appropriation" in note.text
+    assert note.text.endswith("c. GusNIP's mandatory funding is provided by a transfer from the Commodity Credit "
+                              "Corporation; the transfer is authorized by the program's authorizing language. "
+                              "Amount shown is the authorized transfer for FY2026.")
+    assert not [b for b in doc.blocks if b.kind == "paragraph" and ("TEFAP appropriation" in b.text or "most recent available" in b.text)]

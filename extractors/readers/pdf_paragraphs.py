@@ -36,6 +36,16 @@ class OutBlock:
     last: Line | None = None
 
 
+def same_column_or_wrap(prev: Line, nxt: Line) -> bool:
+    """The same column, or a full-width line and a line of one column that it stands over: a short
+    last line of a full-width note fits in the left column, so reading order puts it there (IF12255
+    Table 1's Source, whose last line read as a paragraph of its own and took the table's lettered
+    notes, full width again, with it)."""
+    if nxt.column == prev.column:
+        return True
+    return 0 in (prev.column, nxt.column) and nxt.x0 < prev.x1 and prev.x0 < nxt.x1
+
+
 def starts_new_paragraph(prev: Line, ln: Line) -> bool:
     if prev.page != ln.page or prev.column != ln.column:
         return True
@@ -107,9 +117,9 @@ class _BlockBuilder:
             self.out.append(OutBlock("paragraph", text, 0, p.lines[0].page, list(p.refs), p.lines[0], p.lines[-1]))
         self.para = None
 
-    def emit(self, kind: str, text: str, ln: Line, level: int = 0, refs=()) -> None:
+    def emit(self, kind: str, text: str, ln: Line, level: int = 0, refs=(), last: Line | None = None) -> None:
         self.close_para()
-        self.out.append(OutBlock(kind, text, level, ln.page, list(refs), ln, ln))
+        self.out.append(OutBlock(kind, text, level, ln.page, list(refs), ln, last or ln))
 
     def paragraph_line(self, ln: Line) -> None:
         if self.para and self.prev is not None and self.para.lines[-1] is self.prev \
@@ -183,7 +193,7 @@ class _BlockBuilder:
         return j
 
     def _same_box(self, prev: Line, nxt: Line, size: float) -> bool:
-        return nxt.page == prev.page and nxt.column == prev.column and 0 < nxt.top - prev.top < PDF_SETTINGS.box_line_spacing * size
+        return nxt.page == prev.page and same_column_or_wrap(prev, nxt) and 0 < nxt.top - prev.top < PDF_SETTINGS.box_line_spacing * size
 
     def caption(self, lines: list[Line], i: int) -> int:
         first = lines[i]
@@ -209,7 +219,8 @@ class _BlockBuilder:
         source = None
         if j < len(lines) and SOURCE_RE.match(lines[j].text) and lines[j].page == first.page:
             j, source = self._source_text(lines, j)
-            self.emit("source_note", source, first)
+            # a note's last line is where lettered notes below it are measured from (IF12255 Table 1)
+            self.emit("source_note", source, first, last=lines[j - 1])
             while j < len(lines) and re.match(r"^Notes?\s*:", lines[j].text) and lines[j].page == first.page:
                 j, note = self._source_text(lines, j)
                 self.emit("source_note", note, lines[j - 1])
@@ -233,7 +244,7 @@ class _BlockBuilder:
 
     def source_note(self, lines: list[Line], i: int) -> int:
         j, text = self._source_text(lines, i)
-        self.emit("source_note", text, lines[i])
+        self.emit("source_note", text, lines[i], last=lines[j - 1])
         self.prev = None
         return j
 

@@ -85,6 +85,25 @@ class TextObjects:
         return self.blank_x[i] if i < len(self.blank_orders) and self.blank_orders[i] < before else None
 
 
+def unchecked(function, restype):
+    """``function`` (a pypdfium2 binding) with no declared argument types: ctypes then passes an
+    int as a C int and a ctypes object as itself instead of converting each argument to the
+    declared type, ~4x faster per call. For the per-character calls, whose arguments are a
+    ``c_void_p`` handle, an int index and ``byref`` outputs."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+GET_UNICODE = unchecked(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint)
+IS_GENERATED = unchecked(pdfium_c.FPDFText_IsGenerated, ctypes.c_int)
+GET_CHAR_ORIGIN = unchecked(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int)
+# the object's address as a plain int (pypdfium2's binding returns a ctypes pointer, which
+# cannot be a dict key)
+GET_TEXT_OBJECT = unchecked(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p)
+# PDFium generates only spaces and line breaks (CPDF_TextPage::GenerateCharInfo and the spaces
+# it inserts in a text object): only those are asked FPDFText_IsGenerated
+GENERATED_CODES = frozenset((0x20, 0x0D, 0x0A))
+
+
 def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_number: int, doctop: float) -> list[dict]:
     """Every character PDFium reads on the page, as pdfplumber's char dicts, in content order.
 
@@ -92,54 +111,70 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
     line end) are left out: pdfminer reports only what the page prints. PDFium skips a text
     object that prints only a space (its box has no width), which Word writes between a word and
     the next run ("SSA" | " " | "Total"); pdfminer reports that space, and a space splits words,
-    so it is put back here."""
+    so it is put back here.
+
+    Most of a page's time is here, three PDFium calls per character (its code, its text object,
+    its origin): what depends only on the text object (``Run``) or on the glyph is asked once."""
     raw = textpage.raw
-    is_generated, unicode, loose_box, origin = (pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode,
-                                                pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin)
-    box, x, y = pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
+    handle = ctypes.c_void_p(address(raw))
+    x, y = ctypes.c_double(), ctypes.c_double()
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    box = pdfium_c.FS_RECTF()
     tight = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
     overhangs: list[int] = []
-    runs: dict[int | None, Run] = {}
-    glyphs: dict[tuple[int, float, int], tuple[float, bool]] = {}
+    runs: dict[int, tuple[Run, dict]] = {}
+    # glyph widths by (font, size), then by character code: shared by the runs of one font and size
+    glyph_tables: dict[tuple[int, float], dict[int, tuple[float, bool]]] = {}
     chars: list[dict] = []
     last = -1
+    previous = run = glyphs = None
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
-        if is_generated(raw, index):
+        code = GET_UNICODE(handle, index)
+        if code in GENERATED_CODES and IS_GENERATED(handle, index):
             continue
-        obj = text_object_address(raw, index)
-        order = objects.order.get(obj, last)
-        if order > last + 1 and chars and not chars[-1]["text"].isspace():
-            blank_x = objects.blank_between(last, order)
-            if blank_x is not None:
-                chars.append(blank_space(chars[-1], blank_x))
-        last = max(last, order)
-        run = runs.get(obj) if obj is not None else None
-        if run is None:
-            run = runs[obj] = index_to_run(raw, index, objects.pointer.get(obj))
-        code = unicode(raw, index)
-        origin(raw, index, x, y)
-        if run.axis and run.font is not None:
+        obj = GET_TEXT_OBJECT(handle, index)
+        if obj is None or obj != previous:
+            # a character of the object before it changes neither the order nor the run
+            order = objects.order.get(obj, last)
+            if order > last + 1 and chars and not chars[-1]["text"].isspace():
+                blank_x = objects.blank_between(last, order)
+                if blank_x is not None:
+                    chars.append(blank_space(chars[-1], blank_x))
+            last = max(last, order)
+            if obj is None:
+                run, glyphs = index_to_run(raw, index, None), None
+            else:
+                cached = runs.get(obj)
+                if cached is None:
+                    run = index_to_run(raw, index, objects.pointer.get(obj))
+                    glyphs = (glyph_tables.setdefault((run.font, run.size), {})
+                              if run.axis and run.font is not None else None)
+                    cached = runs[obj] = (run, glyphs)
+                run, glyphs = cached
+            previous = obj
+        GET_CHAR_ORIGIN(handle, index, x_ref, y_ref)
+        if glyphs is not None:
             # pdfminer's box: from the origin, one font size tall from the font's descent line,
             # as wide as the advance. PDFium's loose box also takes in the glyph's outline ("g"
             # hangs 0.01 pt lower, an italic "f" starts left of its origin and ends past its
             # advance); both depend only on the glyph, so PDFium is asked once per glyph and run
-            key = (run.font, run.size, code)
-            glyph = glyphs.get(key)
+            glyph = glyphs.get(code)
             if glyph is None:
-                glyph = glyphs[key] = index_to_glyph(raw, index, box, tight)
+                glyph = glyphs[code] = index_to_glyph(raw, index, box, tight)
             x0, y0 = x.value, y.value + run.descent
             x1, y1 = x0 + glyph[0], y0 + run.size
             if glyph[1]:
                 overhangs.append(len(chars))
         else:
-            loose_box(raw, index, box)
+            pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
             x0, x1, y0, y1 = box.left, box.right, box.bottom, box.top
         top = page_top - y1
+        width = x1 - x0
         chars.append({
             "text": "-" if code == PDFIUM_HYPHEN else chr(code), "fontname": run.fontname, "size": run.size,
             "upright": run.upright, "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": top,
-            "bottom": page_top - y0, "doctop": doctop + top, "width": x1 - x0,
-            "height": y1 - y0, "adv": x1 - x0, "matrix": run.matrix,
+            "bottom": page_top - y0, "doctop": doctop + top, "width": width,
+            "height": y1 - y0, "adv": width, "matrix": run.matrix,
             "object_type": "char", "page_number": page_number,
         })
     return trim_overhangs(chars, overhangs)
@@ -198,16 +233,6 @@ def trim_overhangs(chars: list[dict], overhangs: list[int]) -> list[dict]:
 def blank_space(before: dict, x: float) -> dict:
     """The space a blank text object prints after ``before``: on its line, in its font, no width."""
     return {**before, "text": " ", "x0": x, "x1": x, "width": 0.0, "adv": 0.0}
-
-
-# FPDFText_GetTextObject with the object's address as a plain int (pypdfium2's binding returns a
-# ctypes pointer, which cannot be a dict key)
-_TEXT_OBJECT_ADDRESS = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
-    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
-
-
-def text_object_address(raw_textpage, index: int) -> int | None:
-    return _TEXT_OBJECT_ADDRESS(raw_textpage, index)
 
 
 def address(obj) -> int | None:

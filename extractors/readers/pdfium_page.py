@@ -31,14 +31,16 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder, TableSettings
-from pdfplumber.utils import crop_to_bbox, extract_words
+from pdfplumber.utils import crop_to_bbox
 
 from extractors.readers.pdf_settings import PDF_SETTINGS
 from extractors.readers.pdfium_paths import IDENTITY, Matrix, apply, compose, object_matrix, page_to_shapes
+from extractors.readers.pdfium_words import extract_words
 
 
 # A PDFium hyphen at a line end (FPDFText_IsHyphen) reads U+0002; the page prints "-".
@@ -56,8 +58,7 @@ class PdfiumUnsupported(ValueError):
 # characters
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     """What every character of one text object shares (asked of PDFium once per object)."""
 
     fontname: str
@@ -99,6 +100,11 @@ GET_CHAR_ORIGIN = unchecked(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int)
 # the object's address as a plain int (pypdfium2's binding returns a ctypes pointer, which
 # cannot be a dict key)
 GET_TEXT_OBJECT = unchecked(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p)
+GET_MATRIX = unchecked(pdfium_c.FPDFText_GetMatrix, ctypes.c_int)
+GET_FONT_SIZE = unchecked(pdfium_c.FPDFText_GetFontSize, ctypes.c_double)
+GET_LOOSE_CHAR_BOX = unchecked(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int)
+GET_CHAR_BOX = unchecked(pdfium_c.FPDFText_GetCharBox, ctypes.c_int)
+GET_FONT = unchecked(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p)
 # PDFium generates only spaces and line breaks (CPDF_TextPage::GenerateCharInfo and the spaces
 # it inserts in a text object): only those are asked FPDFText_IsGenerated
 GENERATED_CODES = frozenset((0x20, 0x0D, 0x0A))
@@ -120,7 +126,10 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
     x, y = ctypes.c_double(), ctypes.c_double()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
     box = pdfium_c.FS_RECTF()
+    box_ref = ctypes.byref(box)
     tight = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    tight_refs = [ctypes.byref(v) for v in tight]
+    fonts: dict = {}
     overhangs: list[int] = []
     runs: dict[int, tuple[Run, dict]] = {}
     # glyph widths by (font, size), then by character code: shared by the runs of one font and size
@@ -142,11 +151,11 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
                     chars.append(blank_space(chars[-1], blank_x))
             last = max(last, order)
             if obj is None:
-                run, glyphs = index_to_run(raw, index, None), None
+                run, glyphs = index_to_run(raw, handle, index, None, fonts), None
             else:
                 cached = runs.get(obj)
                 if cached is None:
-                    run = index_to_run(raw, index, objects.pointer.get(obj))
+                    run = index_to_run(raw, handle, index, obj if obj in objects.pointer else None, fonts)
                     glyphs = (glyph_tables.setdefault((run.font, run.size), {})
                               if run.axis and run.font is not None else None)
                     cached = runs[obj] = (run, glyphs)
@@ -160,13 +169,13 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
             # advance); both depend only on the glyph, so PDFium is asked once per glyph and run
             glyph = glyphs.get(code)
             if glyph is None:
-                glyph = glyphs[code] = index_to_glyph(raw, index, box, tight)
+                glyph = glyphs[code] = index_to_glyph(handle, index, x.value, box, box_ref, tight, tight_refs)
             x0, y0 = x.value, y.value + run.descent
             x1, y1 = x0 + glyph[0], y0 + run.size
             if glyph[1]:
                 overhangs.append(len(chars))
         else:
-            pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
+            GET_LOOSE_CHAR_BOX(handle, index, box_ref)
             x0, x1, y0, y1 = box.left, box.right, box.bottom, box.top
         top = page_top - y1
         width = x1 - x0
@@ -180,38 +189,55 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
     return trim_overhangs(chars, overhangs)
 
 
-def index_to_glyph(raw, index: int, box, tight: list) -> tuple[float, bool]:
+def index_to_glyph(handle, index: int, origin_x: float, box, box_ref, tight: list, tight_refs: list) -> tuple[float, bool]:
     """The glyph's loose width from its origin, and whether its outline (not its advance) sets
     that width: then the advance is unknown, and ``trim_overhangs`` ends it at the next glyph."""
-    pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
-    pdfium_c.FPDFText_GetCharBox(raw, index, *tight)
-    x = ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(raw, index, x, ctypes.c_double())
-    return box.right - x.value, tight[1].value >= box.right - 0.001
+    GET_LOOSE_CHAR_BOX(handle, index, box_ref)
+    GET_CHAR_BOX(handle, index, *tight_refs)
+    return box.right - origin_x, tight[1].value >= box.right - 0.001
 
 
-def index_to_run(raw, index: int, pointer) -> Run:
-    """The style of the character's text object, read off the character."""
+def index_to_run(raw, handle, index: int, obj: int | None, fonts: dict) -> Run:
+    """The style of the character's text object ``obj`` (None when it is not among the page's
+    objects), read off the character. A font's name and its descent at a size are asked once per
+    page (``fonts``, by the font's address): many text objects share them."""
     m = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(raw, index, m)
-    font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
-    name, flags = ctypes.create_string_buffer(FONT_NAME_BUFFER), ctypes.c_int()
-    pdfium_c.FPDFText_GetFontInfo(raw, index, name, FONT_NAME_BUFFER, flags)
-    descent = ctypes.c_float()
-    font = pdfium_c.FPDFTextObj_GetFont(pointer) if pointer is not None else None
-    if not font or not pdfium_c.FPDFFont_GetDescent(font, font_size, descent):
-        descent.value = 0.0
+    GET_MATRIX(handle, index, ctypes.byref(m))
+    font_size = GET_FONT_SIZE(handle, index)
+    font = GET_FONT(ctypes.c_void_p(obj)) if obj is not None else None
+    fontname = fonts.get(font) if font is not None else None
+    if fontname is None:
+        fontname = index_to_fontname(raw, index)
+        if font is not None:
+            fonts[font] = fontname
+    descent = fonts.get((font, font_size)) if font is not None else 0.0
+    if descent is None:
+        descent = fonts[(font, font_size)] = font_descent(font, font_size)
     axis = m.b == 0 and m.c == 0
     return Run(
-        fontname=name.value.decode("utf-8", "replace"),
+        fontname=fontname,
         size=font_size * abs(m.d) if axis else font_size,
         # pdfminer: upright when the glyph's x and y axes are neither flipped nor swapped
         upright=m.a * m.d > 0 and m.b * m.c <= 0,
         axis=axis,
-        font=address(font) if font else None,
-        descent=descent.value * m.d,
+        font=font,
+        descent=descent * m.d,
         matrix=(m.a, m.b, m.c, m.d, m.e, m.f),
     )
+
+
+def index_to_fontname(raw, index: int) -> str:
+    name, flags = ctypes.create_string_buffer(FONT_NAME_BUFFER), ctypes.c_int()
+    pdfium_c.FPDFText_GetFontInfo(raw, index, name, FONT_NAME_BUFFER, flags)
+    return name.value.decode("utf-8", "replace")
+
+
+def font_descent(font: int, font_size: float) -> float:
+    """The font's descent at ``font_size`` (0 when PDFium has none)."""
+    descent = ctypes.c_float()
+    if not pdfium_c.FPDFFont_GetDescent(ctypes.cast(font, pdfium_c.FPDF_FONT), font_size, descent):
+        return 0.0
+    return descent.value
 
 
 def trim_overhangs(chars: list[dict], overhangs: list[int]) -> list[dict]:

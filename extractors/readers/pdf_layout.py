@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
@@ -44,8 +45,13 @@ class Line:
     words: list[dict] = field(default_factory=list, repr=False)
 
 
+BOLD_FONT_RE = re.compile(r"bold|black|demi|heavy", re.I)
+
+
+@lru_cache(maxsize=1024)
 def is_bold_font(fontname: str) -> bool:
-    return bool(re.search(r"bold|black|demi|heavy", fontname, re.I))
+    # asked for every word of every line, of a handful of font names per document
+    return bool(BOLD_FONT_RE.search(fontname))
 
 
 def merge_drop_caps(words: list[dict]) -> list[dict]:
@@ -171,15 +177,16 @@ def _dominant(words: list[dict], key: str):
 
 def line_words_to_line(words: list[dict], page: int) -> Line:
     """Build a Line: drop superscript footnote markers into ``refs``, glue ordinal suffixes."""
-    body_size = max(w["size"] for w in words)
-    body_words = [w for w in words if w["size"] > body_size * PDF_SETTINGS.superscript_ratio] or words
-    body_bottom = max(w["bottom"] for w in body_words)
+    body_size = max([w["size"] for w in words])
+    small_size = body_size * PDF_SETTINGS.superscript_ratio
+    body_words = [w for w in words if w["size"] > small_size] or words
+    raised = max([w["bottom"] for w in body_words]) - PDF_SETTINGS.superscript_rise
     lead_marker = None
     refs: list[str] = []
     texts: list[str] = []
     kept: list[dict] = []
-    for i, w in enumerate(words):
-        small = w["size"] <= body_size * PDF_SETTINGS.superscript_ratio and w["bottom"] < body_bottom - PDF_SETTINGS.superscript_rise
+    for w in words:
+        small = w["size"] <= small_size and w["bottom"] < raised
         if small and _DIGITS.match(w["text"]):
             if not kept:
                 lead_marker = w["text"]
@@ -201,20 +208,21 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         kept = words
         texts = [w["text"] for w in words]
         lead_marker = None
-    bold_chars = sum(len(w["text"]) for w in kept if is_bold_font(w["fontname"]))
-    total_chars = sum(len(w["text"]) for w in kept) or 1
+    bold = [is_bold_font(w["fontname"]) for w in kept]
+    bold_chars = sum([len(w["text"]) for w, b in zip(kept, bold) if b])
+    total_chars = sum([len(w["text"]) for w in kept]) or 1
     prefix_chars = 0
-    for w in kept:
-        if not is_bold_font(w["fontname"]):
+    for w, b in zip(kept, bold):
+        if not b:
             break
         prefix_chars += len(w["text"]) + 1
     text = " ".join(texts)
     return Line(
         text=text,
-        x0=min(w["x0"] for w in kept),
-        x1=max(w["x1"] for w in kept),
-        top=min(w["top"] for w in kept),
-        bottom=max(w["bottom"] for w in kept),
+        x0=min([w["x0"] for w in kept]),
+        x1=max([w["x1"] for w in kept]),
+        top=min([w["top"] for w in kept]),
+        bottom=max([w["bottom"] for w in kept]),
         size=_dominant(kept, "size"),
         bold=bold_chars / total_chars > PDF_SETTINGS.bold_share,
         fontname=_dominant(kept, "fontname"),

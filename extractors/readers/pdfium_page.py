@@ -48,6 +48,9 @@ PDFIUM_HYPHEN = 0x02
 FONT_NAME_BUFFER = 256
 STREAM_START_RE = re.compile(rb"stream\r?\n")
 INFLATE_STEP = 1 << 20
+# deflate's largest expansion: a length/distance pair of at least two bits gives at most 258 bytes
+# (zlib's FAQ: "the limit is 1032:1"), so a shorter stream cannot inflate beyond a limit
+DEFLATE_MAX_RATIO = 1032
 
 
 class PdfiumUnsupported(ValueError):
@@ -414,12 +417,16 @@ class PdfiumPdf:
 
 def inflates_beyond(data: bytes, limit: int) -> bool:
     """Whether any flate stream of the file inflates to more than ``limit`` bytes, counted a
-    step at a time (never holding more than a step): ~5 ms for a CRS report, ~0.1 s for a bomb."""
+    step at a time (never holding more than a step): ~5 ms for a CRS report, ~0.1 s for a bomb.
+    A stream too short to inflate beyond ``limit`` at deflate's largest ratio is not inflated."""
     for match in STREAM_START_RE.finditer(data):
         end = data.find(b"endstream", match.end())
+        end = end if end >= 0 else len(data)
+        if (end - match.end()) * DEFLATE_MAX_RATIO <= limit:
+            continue
         inflater = zlib.decompressobj()
         try:
-            out = inflater.decompress(data[match.end():end if end >= 0 else len(data)], INFLATE_STEP)
+            out = inflater.decompress(data[match.end():end], INFLATE_STEP)
             total = len(out)
             while inflater.unconsumed_tail and out and total <= limit:
                 out = inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP)

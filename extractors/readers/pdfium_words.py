@@ -29,6 +29,7 @@ from pdfplumber.utils.text import DEFAULT_X_TOLERANCE, DEFAULT_Y_TOLERANCE, LIGA
 IMPLEMENTED = frozenset({"x_tolerance", "y_tolerance", "keep_blank_chars", "extra_attrs"})
 BY_X0 = itemgetter("x0")
 BY_TOP_BOTTOM = itemgetter("top", "bottom")
+X0, X1, TOP, BOTTOM, TEXT = (itemgetter(key) for key in ("x0", "x1", "top", "bottom", "text"))
 
 
 def extract_words(chars: list[dict], **kwargs) -> list[dict]:
@@ -79,31 +80,32 @@ def cluster(chars: list[dict], key: str, tolerance: float) -> list[list[dict]]:
 def line_to_word_chars(line: list[dict], upright: bool, x_tolerance: float, y_tolerance: float,
                        keep_blank_chars: bool) -> list[list[dict]]:
     """pdfplumber's ``iter_chars_to_words`` for one sorted line, left to right (upright) or top
-    to bottom (rotated)."""
+    to bottom (rotated): a word ends where a character starts before the previous one starts
+    (``start``), more than the tolerance after it ends (``end``), or off its line (``across``)."""
+    start, end, across = ("x0", "x1", "top") if upright else ("top", "bottom", "x0")
+    along_tolerance, across_tolerance = (x_tolerance, y_tolerance) if upright else (y_tolerance, x_tolerance)
     words: list[list[dict]] = []
     current: list[dict] = []
-    prev = None
     for c in line:
         text = c["text"]
         if not keep_blank_chars and text.isspace():
             if current:
                 words.append(current)
-            current, prev = [], None
+            current = []
         elif text == "":
             # pdfplumber: a character "in" split_at_punctuation (""), so a word of its own
             if current:
                 words.append(current)
             words.append([c])
-            current, prev = [], None
-        elif prev is not None and (
-                (c["x0"] < prev["x0"] or c["x0"] > prev["x1"] + x_tolerance or abs(c["top"] - prev["top"]) > y_tolerance)
-                if upright else
-                (c["top"] < prev["top"] or c["top"] > prev["bottom"] + y_tolerance or abs(c["x0"] - prev["x0"]) > x_tolerance)):
+            current = []
+        elif current and (c[start] < prev_start or c[start] > prev_end + along_tolerance
+                          or abs(c[across] - prev_across) > across_tolerance):
             words.append(current)
-            current, prev = [c], c
+            current = [c]
+            prev_start, prev_end, prev_across = c[start], c[end], c[across]
         else:
             current.append(c)
-            prev = c
+            prev_start, prev_end, prev_across = c[start], c[end], c[across]
     if current:
         words.append(current)
     return words
@@ -112,16 +114,16 @@ def line_to_word_chars(line: list[dict], upright: bool, x_tolerance: float, y_to
 def word_chars_to_word(chars: list[dict], extra: list[str]) -> dict:
     """pdfplumber's ``merge_chars``: the word's text, box and the first character's attributes."""
     first = chars[0]
-    if len(chars) == 1:
-        x0, top, x1, bottom = first["x0"], first["top"], first["x1"], first["bottom"]
-        text = LIGATURES.get(first["text"], first["text"] or "")
-    else:
-        x0 = min([c["x0"] for c in chars])
-        top = min([c["top"] for c in chars])
-        x1 = max([c["x1"] for c in chars])
-        bottom = max([c["bottom"] for c in chars])
-        text = "".join([LIGATURES.get(c["text"], c["text"] or "") for c in chars])
     upright = first["upright"]
+    # the characters are sorted by x0 (upright) or by top (rotated): the first one's is the smallest
+    x0 = first["x0"] if upright else min(map(X0, chars))
+    top = min(map(TOP, chars)) if upright else first["top"]
+    x1, bottom = max(map(X1, chars)), max(map(BOTTOM, chars))
+    texts = list(map(TEXT, chars))
+    if None in texts or not LIGATURES.keys().isdisjoint(texts):
+        text = "".join([LIGATURES.get(t, t or "") for t in texts])
+    else:
+        text = "".join(texts)
     word = {
         "text": text, "x0": x0, "x1": x1, "top": top, "doctop": top + (first["doctop"] - first["top"]),
         "bottom": bottom, "upright": upright, "height": bottom - top, "width": x1 - x0,

@@ -2,10 +2,12 @@
 
 pdfplumber (pdfminer) interprets every content stream in Python; on CRS reports ``extract_words``
 was ~75% of a run. PDFium does the same in C. This module asks PDFium for each character (text,
-box, size, font) and for the painted paths, and turns them into the dicts pdfplumber would give,
-in pdfplumber's coordinates (origin at the top left of the MediaBox, ``top`` downwards). Words
-are then grouped by pdfplumber's own ``WordExtractor`` and tables found by its own
-``TableFinder``, so the rules that decide what a word or a text-strategy table is do not fork.
+box, size, font) and for the painted paths, and turns them into the dicts pdfplumber would give
+(the keys anything reads), in pdfplumber's coordinates (origin at the top left of the MediaBox,
+``top`` downwards). Words are then grouped as pdfplumber's ``WordExtractor`` groups them
+(``pdfium_words``, checked against it by tests/test_pdfium_page.py) and tables found by
+pdfplumber's own ``TableFinder``, so the rules that decide what a word or a text-strategy table
+is do not fork.
 
 What differs from pdfminer, and how it is undone:
 - PDFium adds characters of its own (a space where it sees a gap, line breaks) and skips text
@@ -70,7 +72,6 @@ class Run(NamedTuple):
     axis: bool         # neither rotated nor skewed
     font: int | None   # PDFium's font (its address): glyph widths are cached by font
     descent: float     # from the baseline down to the font's descent line, as drawn (pt, < 0)
-    matrix: Matrix
 
 
 @dataclass
@@ -113,8 +114,13 @@ GET_FONT = unchecked(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p)
 GENERATED_CODES = frozenset((0x20, 0x0D, 0x0A))
 
 
-def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_number: int, doctop: float) -> list[dict]:
+def textpage_to_chars(textpage, objects: TextObjects, page_top: float, doctop: float) -> list[dict]:
     """Every character PDFium reads on the page, as pdfplumber's char dicts, in content order.
+
+    Only the keys something reads are made (the reader, and pdfplumber's word grouping, crop and
+    text-strategy tables: ``text``, font, size, ``upright``, box): with pdfminer's ``y0``, ``y1``,
+    ``adv``, ``matrix``, ``object_type`` and ``page_number`` too, making the dicts took a third
+    of this function's time.
 
     PDFium's own characters (``FPDFText_IsGenerated``: a space where it sees a gap, "\\r\\n" at a
     line end) are left out: pdfminer reports only what the page prints. PDFium skips a text
@@ -184,10 +190,9 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_numb
         width = x1 - x0
         chars.append({
             "text": "-" if code == PDFIUM_HYPHEN else chr(code), "fontname": run.fontname, "size": run.size,
-            "upright": run.upright, "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": top,
+            "upright": run.upright, "x0": x0, "x1": x1, "top": top,
             "bottom": page_top - y0, "doctop": doctop + top, "width": width,
-            "height": y1 - y0, "adv": width, "matrix": run.matrix,
-            "object_type": "char", "page_number": page_number,
+            "height": y1 - y0,
         })
     return trim_overhangs(chars, overhangs)
 
@@ -225,7 +230,6 @@ def index_to_run(raw, handle, index: int, obj: int | None, fonts: dict) -> Run:
         axis=axis,
         font=font,
         descent=descent * m.d,
-        matrix=(m.a, m.b, m.c, m.d, m.e, m.f),
     )
 
 
@@ -255,13 +259,13 @@ def trim_overhangs(chars: list[dict], overhangs: list[int]) -> list[dict]:
         char, after = chars[i], chars[i + 1]
         if char["x0"] <= after["x0"] < char["x1"] and abs(after["top"] - char["top"]) < 0.5:
             char["x1"] = after["x0"]
-            char["width"] = char["adv"] = char["x1"] - char["x0"]
+            char["width"] = char["x1"] - char["x0"]
     return chars
 
 
 def blank_space(before: dict, x: float) -> dict:
     """The space a blank text object prints after ``before``: on its line, in its font, no width."""
-    return {**before, "text": " ", "x0": x, "x1": x, "width": 0.0, "adv": 0.0}
+    return {**before, "text": " ", "x0": x, "x1": x, "width": 0.0}
 
 
 def address(obj) -> int | None:
@@ -356,8 +360,7 @@ class PdfiumPage:
     def chars(self) -> list[dict]:
         textpage = self._page.get_textpage()
         try:
-            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._mediabox[3],
-                                     self.page_number, self._doctop)
+            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._mediabox[3], self._doctop)
         finally:
             textpage.close()
 

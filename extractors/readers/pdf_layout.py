@@ -169,10 +169,12 @@ def row_to_line_words(row: list[dict], gap: float = PDF_SETTINGS.line_gap) -> li
 
 
 def _dominant(words: list[dict], key: str):
-    counts: Counter = Counter()
+    """The value of ``key`` (size to 0.1 pt) that most characters have; the first of equals."""
+    counts: dict = {}
     for w in words:
-        counts[w[key] if key != "size" else round(w[key], 1)] += len(w["text"])
-    return counts.most_common(1)[0][0]
+        value = w[key] if key != "size" else round(w[key], 1)
+        counts[value] = counts.get(value, 0) + len(w["text"])
+    return max(counts, key=counts.__getitem__)
 
 
 def line_words_to_line(words: list[dict], page: int) -> Line:

@@ -86,6 +86,7 @@ def line_to_word_chars(line: list[dict], upright: bool, x_tolerance: float, y_to
     along_tolerance, across_tolerance = (x_tolerance, y_tolerance) if upright else (y_tolerance, x_tolerance)
     words: list[list[dict]] = []
     current: list[dict] = []
+    prev_start = prev_end = prev_across = 0.0  # of the last character of ``current``
     for c in line:
         text = c["text"]
         if not keep_blank_chars and text.isspace():

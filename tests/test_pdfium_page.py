@@ -5,6 +5,7 @@ pdfplumber's, so that the layout rules (written and tuned on pdfplumber's words)
 """
 from __future__ import annotations
 
+import ctypes
 import difflib
 import io
 from pathlib import Path
@@ -18,6 +19,7 @@ from extractors.readers.pdf import pdf_to_document
 from extractors.readers.pdf_layout import font_family, is_bold_font
 from extractors.readers.pdf_settings import PDF_SETTINGS, PdfSettings
 from extractors.readers.pdfium_page import PdfiumPdf, inflates_beyond, open_pdf, read_pdf
+from extractors.readers.pdfium_chars import GET_UNICODE, address, textpage_to_codes
 from extractors.readers.pdfium_words import chars_to_words, extract_words
 from pdfplumber.utils import extract_words as pdfplumber_extract_words
 from flows.pipeline.ingest import pdf_bytes_to_document
@@ -112,6 +114,21 @@ def test_word_grouping_is_pdfplumbers_on_the_same_chars(path):
                     expected = pdfplumber_extract_words(chars, **kwargs)
                     found = chars_to_words(chars, **kwargs)
                     assert repr(found) == repr(expected), (path.name, page.page_number, kwargs)
+
+
+@pytest.mark.parametrize("path", WORD_PDFS[:8], ids=lambda p: p.name)
+def test_the_page_text_gives_each_characters_code(path):
+    """textpage_to_codes reads the codes in one FPDFText_GetText call: they must be what
+    FPDFText_GetUnicode says of each character (hyphens and characters without a code too)."""
+    document = pypdfium2.PdfDocument(path.read_bytes())
+    for page in document:
+        textpage = page.get_textpage()
+        handle = ctypes.c_void_p(address(textpage.raw))
+        count = pypdfium2.raw.FPDFText_CountChars(textpage.raw)
+        assert textpage_to_codes(handle, count) == [GET_UNICODE(handle, i) for i in range(count)], path.name
+        textpage.close()
+        page.close()
+    document.close()
 
 
 def test_word_grouping_of_rotated_blank_and_empty_chars_is_pdfplumbers():

@@ -66,6 +66,7 @@ def unchecked(function, restype):
 
 
 GET_UNICODE = unchecked(pdfium_c.FPDFText_GetUnicode, ctypes.c_uint)
+GET_TEXT = unchecked(pdfium_c.FPDFText_GetText, ctypes.c_int)
 IS_GENERATED = unchecked(pdfium_c.FPDFText_IsGenerated, ctypes.c_int)
 GET_CHAR_ORIGIN = unchecked(pdfium_c.FPDFText_GetCharOrigin, ctypes.c_int)
 # the object's address as a plain int (pypdfium2's binding returns a ctypes pointer, which
@@ -82,6 +83,33 @@ GET_BOUNDS = unchecked(pdfium_c.FPDFPageObj_GetBounds, ctypes.c_int)
 # PDFium generates only spaces and line breaks (CPDF_TextPage::GenerateCharInfo and the spaces
 # it inserts in a text object): only those are asked FPDFText_IsGenerated
 GENERATED_CODES = frozenset((0x20, 0x0D, 0x0A))
+# what PDFium's page text holds for a character without a code of its own (0) or for its line-end
+# hyphen (U+0002): FPDFText_GetUnicode says which
+TEXT_HOLE = "\ufffe"
+
+
+def textpage_to_codes(handle, count: int) -> list[int]:
+    """Every character's ``FPDFText_GetUnicode``, from one ``FPDFText_GetText`` call when the
+    page's text has one UTF-16 unit per character (then unit i is character i's code: PDFium's
+    text buffer is built alongside its character list). It has fewer when PDFium leaves
+    characters out of the text (control codes, characters without a code) and more for a
+    character beyond the BMP (a surrogate pair): then each character is asked."""
+    # twice the room: some PDFium versions write surrogate pairs past a buffer of count + 1
+    buffer = (ctypes.c_ushort * (2 * count + 2))()
+    written = GET_TEXT(handle, 0, count, buffer) if count else 0  # units, with the closing NUL
+    if written == count + 1:
+        try:
+            text = ctypes.string_at(buffer, 2 * count).decode("utf-16-le")
+        except UnicodeDecodeError:  # a lone surrogate
+            text = ""
+        if len(text) == count:
+            codes = buffer[:count]
+            index = text.find(TEXT_HOLE)
+            while index >= 0:
+                codes[index] = GET_UNICODE(handle, index)
+                index = text.find(TEXT_HOLE, index + 1)
+            return codes
+    return [GET_UNICODE(handle, index) for index in range(count)]
 
 
 def textpage_to_chars(textpage, objects: TextObjects, page_top: float, doctop: float) -> list[dict]:
@@ -98,8 +126,9 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, doctop: f
     the next run ("SSA" | " " | "Total"); pdfminer reports that space, and a space splits words,
     so it is put back here.
 
-    Most of a page's time is here, three PDFium calls per character (its code, its text object,
-    its origin): what depends only on the text object (``Run``) or on the glyph is asked once."""
+    Most of a page's time is here, two PDFium calls per character (its text object, its origin;
+    the codes come in one call): what depends only on the text object (``Run``), the font or the
+    glyph is asked once."""
     raw = textpage.raw
     handle = ctypes.c_void_p(address(raw))
     x, y = ctypes.c_double(), ctypes.c_double()
@@ -116,8 +145,7 @@ def textpage_to_chars(textpage, objects: TextObjects, page_top: float, doctop: f
     chars: list[dict] = []
     last = -1
     previous = run = glyphs = None
-    for index in range(pdfium_c.FPDFText_CountChars(raw)):
-        code = GET_UNICODE(handle, index)
+    for index, code in enumerate(textpage_to_codes(handle, pdfium_c.FPDFText_CountChars(raw))):
         if code in GENERATED_CODES and IS_GENERATED(handle, index):
             continue
         obj = GET_TEXT_OBJECT(handle, index)

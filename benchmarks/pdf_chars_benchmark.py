@@ -7,8 +7,8 @@ Rows, each over the same PDFs in this one process (the machine is shared and noi
 the floor, measured in the same run, are what count; medians of --runs runs):
 - floor: bare pdfplumber ``extract_words`` (what the reader paid per page before pdfium_page);
 - limit: pypdfium2 plain text (``get_text_range``), no boxes or fonts: no char source is faster;
-- adapter: ``PdfiumPage.extract_words`` (characters, boxes and fonts from PDFium, words grouped by
-  pdfplumber's WordExtractor);
+- adapter: ``PdfiumPage.extract_words`` (characters, boxes and fonts from PDFium, words grouped
+  by ``pdfium_words`` exactly as pdfplumber's WordExtractor groups them);
 - document: ``pdf_to_document`` end to end with each char source (layout and tables included).
 Run it as a module from the repository root, so the checkout's own modules are imported.
 """

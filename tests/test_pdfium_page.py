@@ -5,6 +5,7 @@ pdfplumber's, so that the layout rules (written and tuned on pdfplumber's words)
 """
 from __future__ import annotations
 
+import ctypes
 import difflib
 import io
 from pathlib import Path
@@ -18,6 +19,9 @@ from extractors.readers.pdf import pdf_to_document
 from extractors.readers.pdf_layout import font_family, is_bold_font
 from extractors.readers.pdf_settings import PDF_SETTINGS, PdfSettings
 from extractors.readers.pdfium_page import PdfiumPdf, inflates_beyond, open_pdf, read_pdf
+from extractors.readers.pdfium_chars import GET_UNICODE, address, textpage_to_codes
+from extractors.readers.pdfium_words import chars_to_words, extract_words
+from pdfplumber.utils import extract_words as pdfplumber_extract_words
 from flows.pipeline.ingest import pdf_bytes_to_document
 from tests.corpus_paths import FIXTURES, PDF_DIR
 from tests.hostile_files import FLATE_BOMB
@@ -93,6 +97,52 @@ def test_a_text_object_that_prints_only_a_space_still_splits_words():
     pdf = PdfiumPdf((REGRESSIONS / "R48725.6-year-header-and-wrapped-spanning-labels.pdf").read_bytes())
     texts = " ".join(w["text"] for page in pdf.pages for w in page.extract_words())
     assert "SSA and OIG FTEs" in texts and "SSAand" not in texts
+
+
+@pytest.mark.parametrize("path", WORD_PDFS[:8], ids=lambda p: p.name)
+def test_word_grouping_is_pdfplumbers_on_the_same_chars(path):
+    """pdfium_words.chars_to_words reimplements pdfplumber's WordExtractor for the reader's
+    options: on every page's characters it must give pdfplumber's words exactly (keys, order,
+    values), with the options the reader and the text-strategy table finder use, and on a crop."""
+    options = [{"extra_attrs": WORD_ATTRS}, {}, {"x_tolerance": 3, "y_tolerance": 3},
+               {"x_tolerance": 1.5, "y_tolerance": 0, "keep_blank_chars": True, "extra_attrs": ["fontname"]}]
+    with PdfiumPdf(path.read_bytes()) as pdf:
+        for page in pdf.pages:
+            crop = page.crop((0, 60, page.width, page.height - 60)).chars
+            for chars in (page.chars, crop):
+                for kwargs in options:
+                    expected = pdfplumber_extract_words(chars, **kwargs)
+                    found = chars_to_words(chars, **kwargs)
+                    assert repr(found) == repr(expected), (path.name, page.page_number, kwargs)
+
+
+@pytest.mark.parametrize("path", WORD_PDFS[:8], ids=lambda p: p.name)
+def test_the_page_text_gives_each_characters_code(path):
+    """textpage_to_codes reads the codes in one FPDFText_GetText call: they must be what
+    FPDFText_GetUnicode says of each character (hyphens and characters without a code too)."""
+    document = pypdfium2.PdfDocument(path.read_bytes())
+    for page in document:
+        textpage = page.get_textpage()
+        handle = ctypes.c_void_p(address(textpage.raw))
+        count = pypdfium2.raw.FPDFText_CountChars(textpage.raw)
+        assert textpage_to_codes(handle, count) == [GET_UNICODE(handle, i) for i in range(count)], path.name
+        textpage.close()
+        page.close()
+    document.close()
+
+
+def test_word_grouping_of_rotated_blank_and_empty_chars_is_pdfplumbers():
+    def char(text, x0, top, upright=True, size=10.0):
+        return {"text": text, "x0": x0, "x1": x0 + 5, "top": top, "bottom": top + 10, "doctop": top + 800,
+                "upright": upright, "size": size, "fontname": "F"}
+    chars = [char("a", 10, 100), char("b", 15, 101), char(" ", 20, 100), char("c", 21, 100), char("", 26, 100),
+             char("d", 27, 100), char("ﬁ", 32, 99.5), char("e", 50, 100), char("f", 8, 100), char("g", 30, 140),
+             char("h", 300, 10, upright=False), char("i", 301, 20, upright=False), char("j", 320, 25, upright=False),
+             char("k", 300, 80, upright=False), char("l", 30, 140, size=12.0)]
+    for kwargs in ({}, {"extra_attrs": ["size"]}, {"keep_blank_chars": True}, {"x_tolerance": 0, "y_tolerance": 0}):
+        assert repr(chars_to_words(chars, **kwargs)) == repr(pdfplumber_extract_words(chars, **kwargs)), kwargs
+    # an option it does not implement goes to pdfplumber itself
+    assert extract_words(chars, split_at_punctuation=True) == pdfplumber_extract_words(chars, split_at_punctuation=True)
 
 
 def test_the_text_strategy_finds_pdfplumbers_table():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
@@ -44,8 +45,13 @@ class Line:
     words: list[dict] = field(default_factory=list, repr=False)
 
 
+BOLD_FONT_RE = re.compile(r"bold|black|demi|heavy", re.I)
+
+
+@lru_cache(maxsize=1024)
 def is_bold_font(fontname: str) -> bool:
-    return bool(re.search(r"bold|black|demi|heavy", fontname, re.I))
+    # asked for every word of every line, of a handful of font names per document
+    return bool(BOLD_FONT_RE.search(fontname))
 
 
 def merge_drop_caps(words: list[dict]) -> list[dict]:
@@ -72,17 +78,59 @@ def merge_drop_caps(words: list[dict]) -> list[dict]:
     return out
 
 
-def row_band_for(row: dict, word: dict) -> tuple[float, float]:
+@dataclass
+class Row:
+    """Words on one baseline while ``words_to_rows`` collects them: the band of its largest type
+    (``top``, ``bottom``, ``size``) and, by word size, the running character count and band of its
+    words of about that size (``same_size``: [chars, top, bottom]), kept up to date as words join
+    instead of recounted for every word that asks."""
+
+    top: float
+    bottom: float
+    size: float
+    words: list[dict]
+    same_size: dict[float, list] = field(default_factory=dict)
+
+
+def same_size_band(words: list[dict], size: float) -> list:
+    """[characters, top, bottom] of the words within ``PdfSettings.same_size`` of ``size``."""
+    band: list = [0, None, None]
+    for w in words:
+        add_to_band(band, w, size)
+    return band
+
+
+def add_to_band(band: list, w: dict, size: float) -> None:
+    # the first of equal tops (bottoms) is kept, as min() and max() do
+    if abs(w["size"] - size) < PDF_SETTINGS.same_size:
+        band[0] += len(w["text"])
+        if band[1] is None or w["top"] < band[1]:
+            band[1] = w["top"]
+        if band[2] is None or w["bottom"] > band[2]:
+            band[2] = w["bottom"]
+
+
+def row_band_for(row: Row, word: dict) -> tuple[float, float]:
     """The band a word must fall in to join ``row``: that of the row's words of its own size when
     there are any (IF13131 page 2: a 12.5 pt heading in the right column once widened a 10 pt row
     of the left column until the next 10 pt line joined it, interleaving the two lines word by
     word), else the row's band (a superscript joins the body line it is raised on)."""
-    same = [w for w in row["words"] if abs(w["size"] - word["size"]) < PDF_SETTINGS.same_size]
-    if sum(len(w["text"]) for w in same) < PDF_SETTINGS.same_size_line_chars:
+    band = row.same_size.get(word["size"])
+    if band is None:
+        band = row.same_size[word["size"]] = same_size_band(row.words, word["size"])
+    if band[0] < PDF_SETTINGS.same_size_line_chars:
         # a footnote marker ("35") is no line of its own size: a subscript ("CO2", R48906) of
         # the same small size still joins the body line
-        return row["top"], row["bottom"]
-    return min(w["top"] for w in same), max(w["bottom"] for w in same)
+        return row.top, row.bottom
+    return band[1], band[2]
+
+
+def add_to_row(row: Row, w: dict) -> None:
+    row.words.append(w)
+    for size, band in row.same_size.items():
+        add_to_band(band, w, size)
+    if w["size"] > row.size + PDF_SETTINGS.row_size_step:
+        row.top, row.bottom, row.size = w["top"], w["bottom"], w["size"]
 
 
 def words_to_rows(words: list[dict]) -> list[list[dict]]:
@@ -91,22 +139,21 @@ def words_to_rows(words: list[dict]) -> list[list[dict]]:
     The band is set by the row's largest words, so a raised superscript joins the row it belongs to
     instead of starting its own row (which would put footnote markers on separate lines).
     """
-    rows: list[dict] = []  # {"top", "bottom", "size", "words"}
+    rows: list[Row] = []
+    slack = PDF_SETTINGS.row_band_slack
     for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
         mid = (w["top"] + w["bottom"]) / 2
         target = None
         for row in reversed(rows[-6:]):
             top, bottom = row_band_for(row, w)
-            if top - PDF_SETTINGS.row_band_slack <= mid <= bottom + PDF_SETTINGS.row_band_slack:
+            if top - slack <= mid <= bottom + slack:
                 target = row
                 break
         if target is None:
-            rows.append({"top": w["top"], "bottom": w["bottom"], "size": w["size"], "words": [w]})
-            continue
-        target["words"].append(w)
-        if w["size"] > target["size"] + PDF_SETTINGS.row_size_step:
-            target.update(top=w["top"], bottom=w["bottom"], size=w["size"])
-    return [sorted(r["words"], key=lambda w: w["x0"]) for r in rows]
+            rows.append(Row(w["top"], w["bottom"], w["size"], [w]))
+        else:
+            add_to_row(target, w)
+    return [sorted(r.words, key=lambda w: w["x0"]) for r in rows]
 
 
 def row_to_line_words(row: list[dict], gap: float = PDF_SETTINGS.line_gap) -> list[list[dict]]:
@@ -122,23 +169,26 @@ def row_to_line_words(row: list[dict], gap: float = PDF_SETTINGS.line_gap) -> li
 
 
 def _dominant(words: list[dict], key: str):
-    counts: Counter = Counter()
+    """The value of ``key`` (size to 0.1 pt) that most characters have; the first of equals."""
+    counts: dict = {}
     for w in words:
-        counts[w[key] if key != "size" else round(w[key], 1)] += len(w["text"])
-    return counts.most_common(1)[0][0]
+        value = w[key] if key != "size" else round(w[key], 1)
+        counts[value] = counts.get(value, 0) + len(w["text"])
+    return max(counts, key=counts.__getitem__)
 
 
 def line_words_to_line(words: list[dict], page: int) -> Line:
     """Build a Line: drop superscript footnote markers into ``refs``, glue ordinal suffixes."""
-    body_size = max(w["size"] for w in words)
-    body_words = [w for w in words if w["size"] > body_size * PDF_SETTINGS.superscript_ratio] or words
-    body_bottom = max(w["bottom"] for w in body_words)
+    body_size = max([w["size"] for w in words])
+    small_size = body_size * PDF_SETTINGS.superscript_ratio
+    body_words = [w for w in words if w["size"] > small_size] or words
+    raised = max([w["bottom"] for w in body_words]) - PDF_SETTINGS.superscript_rise
     lead_marker = None
     refs: list[str] = []
     texts: list[str] = []
     kept: list[dict] = []
-    for i, w in enumerate(words):
-        small = w["size"] <= body_size * PDF_SETTINGS.superscript_ratio and w["bottom"] < body_bottom - PDF_SETTINGS.superscript_rise
+    for w in words:
+        small = w["size"] <= small_size and w["bottom"] < raised
         if small and _DIGITS.match(w["text"]):
             if not kept:
                 lead_marker = w["text"]
@@ -160,20 +210,21 @@ def line_words_to_line(words: list[dict], page: int) -> Line:
         kept = words
         texts = [w["text"] for w in words]
         lead_marker = None
-    bold_chars = sum(len(w["text"]) for w in kept if is_bold_font(w["fontname"]))
-    total_chars = sum(len(w["text"]) for w in kept) or 1
+    bold = [is_bold_font(w["fontname"]) for w in kept]
+    bold_chars = sum([len(w["text"]) for w, b in zip(kept, bold) if b])
+    total_chars = sum([len(w["text"]) for w in kept]) or 1
     prefix_chars = 0
-    for w in kept:
-        if not is_bold_font(w["fontname"]):
+    for w, b in zip(kept, bold):
+        if not b:
             break
         prefix_chars += len(w["text"]) + 1
     text = " ".join(texts)
     return Line(
         text=text,
-        x0=min(w["x0"] for w in kept),
-        x1=max(w["x1"] for w in kept),
-        top=min(w["top"] for w in kept),
-        bottom=max(w["bottom"] for w in kept),
+        x0=min([w["x0"] for w in kept]),
+        x1=max([w["x1"] for w in kept]),
+        top=min([w["top"] for w in kept]),
+        bottom=max([w["bottom"] for w in kept]),
         size=_dominant(kept, "size"),
         bold=bold_chars / total_chars > PDF_SETTINGS.bold_share,
         fontname=_dominant(kept, "fontname"),

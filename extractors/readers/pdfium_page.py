@@ -2,19 +2,15 @@
 
 pdfplumber (pdfminer) interprets every content stream in Python; on CRS reports ``extract_words``
 was ~75% of a run. PDFium does the same in C. This module asks PDFium for each character (text,
-box, size, font) and for the painted paths, and turns them into the dicts pdfplumber would give,
-in pdfplumber's coordinates (origin at the top left of the MediaBox, ``top`` downwards). Words
-are then grouped by pdfplumber's own ``WordExtractor`` and tables found by its own
-``TableFinder``, so the rules that decide what a word or a text-strategy table is do not fork.
+box, size, font) and for the painted paths, and turns them into the dicts pdfplumber would give
+(the keys anything reads), in pdfplumber's coordinates (origin at the top left of the MediaBox,
+``top`` downwards). Words are then grouped as pdfplumber's ``WordExtractor`` groups them
+(``pdfium_words``, checked against it by tests/test_pdfium_page.py) and tables found by
+pdfplumber's own ``TableFinder``, so the rules that decide what a word or a text-strategy table
+is do not fork.
 
 What differs from pdfminer, and how it is undone:
-- PDFium adds characters of its own (a space where it sees a gap, line breaks) and skips text
-  objects that print only a space: see ``textpage_to_chars``.
-- A hyphen PDFium takes for a line-end hyphenation comes back as U+0002: it is the "-" printed.
-- Boxes: pdfminer's glyph box runs from the font's descent line up one font size, and across the
-  glyph's advance; PDFium's "loose" box also takes in the glyph's outline. ``bottom`` and ``top``
-  are pdfminer's (from the character's origin and the font's descent), and ``x1`` is cut back to
-  the next glyph's start (``trim_overhangs``).
+- Characters (PDFium's own spaces and line breaks, its hyphen, glyph boxes): ``pdfium_chars``.
 - Font names: PDFium gives the BaseFont, for some fonts without pdfminer's subset tag
   ("GillSansMT-Bold" for "BCDEEE+GillSansMT-Bold"); every rule on font names reads the name after
   the tag (``font_family``, ``is_bold_font``).
@@ -24,221 +20,30 @@ What differs from pdfminer, and how it is undone:
 """
 from __future__ import annotations
 
-import bisect
-import ctypes
 import io
 import re
 import zlib
-from dataclasses import dataclass
 from functools import cached_property
 
 import pypdfium2
-import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder, TableSettings
-from pdfplumber.utils import crop_to_bbox, extract_words
+from pdfplumber.utils import crop_to_bbox
 
 from extractors.readers.pdf_settings import PDF_SETTINGS
-from extractors.readers.pdfium_paths import IDENTITY, Matrix, apply, compose, object_matrix, page_to_shapes
+from extractors.readers.pdfium_chars import page_to_text_objects, textpage_to_chars
+from extractors.readers.pdfium_paths import page_to_shapes
+from extractors.readers.pdfium_words import extract_words
 
 
-# A PDFium hyphen at a line end (FPDFText_IsHyphen) reads U+0002; the page prints "-".
-PDFIUM_HYPHEN = 0x02
-FONT_NAME_BUFFER = 256
 STREAM_START_RE = re.compile(rb"stream\r?\n")
 INFLATE_STEP = 1 << 20
+# deflate's largest expansion: a length/distance pair of at least two bits gives at most 258 bytes
+# (zlib's FAQ: "the limit is 1032:1"), so a shorter stream cannot inflate beyond a limit
+DEFLATE_MAX_RATIO = 1032
 
 
 class PdfiumUnsupported(ValueError):
     """A PDF this adapter does not read like pdfplumber would (a rotated page): read it with pdfplumber."""
-
-
-# ---------------------------------------------------------------------------------------------
-# characters
-
-
-@dataclass(frozen=True)
-class Run:
-    """What every character of one text object shares (asked of PDFium once per object)."""
-
-    fontname: str
-    size: float        # pdfminer's size: the font size as drawn (times the text matrix)
-    upright: bool
-    axis: bool         # neither rotated nor skewed
-    font: int | None   # PDFium's font (its address): glyph widths are cached by font
-    descent: float     # from the baseline down to the font's descent line, as drawn (pt, < 0)
-    matrix: Matrix
-
-
-@dataclass
-class TextObjects:
-    """The page's text objects in content order: ``order`` and ``pointer`` by object address, and
-    the order numbers and x of the blank ones (objects that print only spaces)."""
-
-    order: dict[int, int]
-    pointer: dict[int, object]
-    blank_orders: list[int]
-    blank_x: list[float]
-
-    def blank_between(self, after: int, before: int) -> float | None:
-        """The x of the first blank object after order ``after`` and before order ``before``."""
-        i = bisect.bisect_right(self.blank_orders, after)
-        return self.blank_x[i] if i < len(self.blank_orders) and self.blank_orders[i] < before else None
-
-
-def textpage_to_chars(textpage, objects: TextObjects, page_top: float, page_number: int, doctop: float) -> list[dict]:
-    """Every character PDFium reads on the page, as pdfplumber's char dicts, in content order.
-
-    PDFium's own characters (``FPDFText_IsGenerated``: a space where it sees a gap, "\\r\\n" at a
-    line end) are left out: pdfminer reports only what the page prints. PDFium skips a text
-    object that prints only a space (its box has no width), which Word writes between a word and
-    the next run ("SSA" | " " | "Total"); pdfminer reports that space, and a space splits words,
-    so it is put back here."""
-    raw = textpage.raw
-    is_generated, unicode, loose_box, origin = (pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode,
-                                                pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin)
-    box, x, y = pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
-    tight = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
-    overhangs: list[int] = []
-    runs: dict[int | None, Run] = {}
-    glyphs: dict[tuple[int, float, int], tuple[float, bool]] = {}
-    chars: list[dict] = []
-    last = -1
-    for index in range(pdfium_c.FPDFText_CountChars(raw)):
-        if is_generated(raw, index):
-            continue
-        obj = text_object_address(raw, index)
-        order = objects.order.get(obj, last)
-        if order > last + 1 and chars and not chars[-1]["text"].isspace():
-            blank_x = objects.blank_between(last, order)
-            if blank_x is not None:
-                chars.append(blank_space(chars[-1], blank_x))
-        last = max(last, order)
-        run = runs.get(obj) if obj is not None else None
-        if run is None:
-            run = runs[obj] = index_to_run(raw, index, objects.pointer.get(obj))
-        code = unicode(raw, index)
-        origin(raw, index, x, y)
-        if run.axis and run.font is not None:
-            # pdfminer's box: from the origin, one font size tall from the font's descent line,
-            # as wide as the advance. PDFium's loose box also takes in the glyph's outline ("g"
-            # hangs 0.01 pt lower, an italic "f" starts left of its origin and ends past its
-            # advance); both depend only on the glyph, so PDFium is asked once per glyph and run
-            key = (run.font, run.size, code)
-            glyph = glyphs.get(key)
-            if glyph is None:
-                glyph = glyphs[key] = index_to_glyph(raw, index, box, tight)
-            x0, y0 = x.value, y.value + run.descent
-            x1, y1 = x0 + glyph[0], y0 + run.size
-            if glyph[1]:
-                overhangs.append(len(chars))
-        else:
-            loose_box(raw, index, box)
-            x0, x1, y0, y1 = box.left, box.right, box.bottom, box.top
-        top = page_top - y1
-        chars.append({
-            "text": "-" if code == PDFIUM_HYPHEN else chr(code), "fontname": run.fontname, "size": run.size,
-            "upright": run.upright, "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": top,
-            "bottom": page_top - y0, "doctop": doctop + top, "width": x1 - x0,
-            "height": y1 - y0, "adv": x1 - x0, "matrix": run.matrix,
-            "object_type": "char", "page_number": page_number,
-        })
-    return trim_overhangs(chars, overhangs)
-
-
-def index_to_glyph(raw, index: int, box, tight: list) -> tuple[float, bool]:
-    """The glyph's loose width from its origin, and whether its outline (not its advance) sets
-    that width: then the advance is unknown, and ``trim_overhangs`` ends it at the next glyph."""
-    pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
-    pdfium_c.FPDFText_GetCharBox(raw, index, *tight)
-    x = ctypes.c_double()
-    pdfium_c.FPDFText_GetCharOrigin(raw, index, x, ctypes.c_double())
-    return box.right - x.value, tight[1].value >= box.right - 0.001
-
-
-def index_to_run(raw, index: int, pointer) -> Run:
-    """The style of the character's text object, read off the character."""
-    m = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(raw, index, m)
-    font_size = pdfium_c.FPDFText_GetFontSize(raw, index)
-    name, flags = ctypes.create_string_buffer(FONT_NAME_BUFFER), ctypes.c_int()
-    pdfium_c.FPDFText_GetFontInfo(raw, index, name, FONT_NAME_BUFFER, flags)
-    descent = ctypes.c_float()
-    font = pdfium_c.FPDFTextObj_GetFont(pointer) if pointer is not None else None
-    if not font or not pdfium_c.FPDFFont_GetDescent(font, font_size, descent):
-        descent.value = 0.0
-    axis = m.b == 0 and m.c == 0
-    return Run(
-        fontname=name.value.decode("utf-8", "replace"),
-        size=font_size * abs(m.d) if axis else font_size,
-        # pdfminer: upright when the glyph's x and y axes are neither flipped nor swapped
-        upright=m.a * m.d > 0 and m.b * m.c <= 0,
-        axis=axis,
-        font=address(font) if font else None,
-        descent=descent.value * m.d,
-        matrix=(m.a, m.b, m.c, m.d, m.e, m.f),
-    )
-
-
-def trim_overhangs(chars: list[dict], overhangs: list[int]) -> list[dict]:
-    """End a glyph whose outline reaches past its advance where the next one on its line starts.
-
-    PDFium's loose box ends at the glyph's advance (pdfminer's ``x1``) or at the right of its
-    outline, whichever is further; where the outline is further (an "f" by ~1 pt, "t" and "r"
-    by ~0.3 pt), the advance ends where the next glyph, or the space after the word, starts."""
-    for i in overhangs:
-        if i + 1 >= len(chars):
-            continue
-        char, after = chars[i], chars[i + 1]
-        if char["x0"] <= after["x0"] < char["x1"] and abs(after["top"] - char["top"]) < 0.5:
-            char["x1"] = after["x0"]
-            char["width"] = char["adv"] = char["x1"] - char["x0"]
-    return chars
-
-
-def blank_space(before: dict, x: float) -> dict:
-    """The space a blank text object prints after ``before``: on its line, in its font, no width."""
-    return {**before, "text": " ", "x0": x, "x1": x, "width": 0.0, "adv": 0.0}
-
-
-# FPDFText_GetTextObject with the object's address as a plain int (pypdfium2's binding returns a
-# ctypes pointer, which cannot be a dict key)
-_TEXT_OBJECT_ADDRESS = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
-    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
-
-
-def text_object_address(raw_textpage, index: int) -> int | None:
-    return _TEXT_OBJECT_ADDRESS(raw_textpage, index)
-
-
-def address(obj) -> int | None:
-    return ctypes.cast(obj, ctypes.c_void_p).value
-
-
-def page_to_text_objects(page) -> TextObjects:
-    """The text objects of the page (and of its form XObjects) in content order."""
-    objects = TextObjects({}, {}, [], [])
-    raw = page.raw
-    top_level = [pdfium_c.FPDFPage_GetObject(raw, i) for i in range(pdfium_c.FPDFPage_CountObjects(raw))]
-    collect_text_objects(top_level, IDENTITY, objects)
-    return objects
-
-
-def collect_text_objects(page_objects, outer: Matrix, objects: TextObjects) -> None:
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    for obj in page_objects:
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            number = len(objects.order)
-            key = address(obj)
-            objects.order[key] = number
-            objects.pointer[key] = obj
-            pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-            if right.value - left.value < 0.01:  # what PDFium's text page skips
-                objects.blank_orders.append(number)
-                objects.blank_x.append(apply(outer, left.value, bottom.value)[0])
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            inner = [pdfium_c.FPDFFormObj_GetObject(obj, i) for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))]
-            collect_text_objects(inner, compose(object_matrix(obj), outer), objects)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,8 +107,7 @@ class PdfiumPage:
     def chars(self) -> list[dict]:
         textpage = self._page.get_textpage()
         try:
-            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._mediabox[3],
-                                     self.page_number, self._doctop)
+            return textpage_to_chars(textpage, page_to_text_objects(self._page), self._mediabox[3], self._doctop)
         finally:
             textpage.close()
 
@@ -363,12 +167,16 @@ class PdfiumPdf:
 
 def inflates_beyond(data: bytes, limit: int) -> bool:
     """Whether any flate stream of the file inflates to more than ``limit`` bytes, counted a
-    step at a time (never holding more than a step): ~5 ms for a CRS report, ~0.1 s for a bomb."""
+    step at a time (never holding more than a step): ~5 ms for a CRS report, ~0.1 s for a bomb.
+    A stream too short to inflate beyond ``limit`` at deflate's largest ratio is not inflated."""
     for match in STREAM_START_RE.finditer(data):
         end = data.find(b"endstream", match.end())
+        end = end if end >= 0 else len(data)
+        if (end - match.end()) * DEFLATE_MAX_RATIO <= limit:
+            continue
         inflater = zlib.decompressobj()
         try:
-            out = inflater.decompress(data[match.end():end if end >= 0 else len(data)], INFLATE_STEP)
+            out = inflater.decompress(data[match.end():end], INFLATE_STEP)
             total = len(out)
             while inflater.unconsumed_tail and out and total <= limit:
                 out = inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP)

@@ -161,7 +161,7 @@ class PdfSettings:
     pdfium_max_stream_mb: int = 128    # a PDF with a stream inflating beyond this is read by pdfplumber:
     #                                    PDFium aborts when memory runs out, pdfminer raises MemoryError
     #                                    (CRS content streams inflate to < 1 MB)
-    # "pdfium" gives pdfplumber's words ~5x faster (documents ~3.5x; on the 39 corpus PDFs the same
+    # "pdfium" gives pdfplumber's words ~10x faster (whole documents ~7x; on the 39 corpus PDFs the same
     # blocks, tables and quality scores: benchmarks/pdf_chars_benchmark.py, tests/test_pdfium_page.py);
     # CRSDATA_PDF_CHAR_SOURCE=pdfplumber runs the reference
     char_source: str = field(default_factory=lambda: os.environ.get("CRSDATA_PDF_CHAR_SOURCE") or "pdfium")

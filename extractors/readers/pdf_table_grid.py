@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.readers.pdf_table_lines import Line, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps, word_is_bold
+from extractors.readers.pdf_table_lines import WordRow, RuleRow, YEAR_LABEL_RE, line_to_phrases, line_to_word_runs, lines_in_column, overlaps, word_is_bold
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
@@ -26,7 +26,7 @@ def phrase_to_columns(x0: float, x1: float, columns: list[tuple[float, float]]) 
     return [min(range(len(columns)), key=lambda i: min(abs(centre - columns[i][0]), abs(centre - columns[i][1])))]
 
 
-def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) -> list[list[str]]:
+def header_lines_to_rows(lines: list[WordRow], columns: list[tuple[float, float]]) -> list[list[str]]:
     """Header lines -> header rows. A phrase spanning several columns ("FY2025-FY2026 Request")
     is a level of its own, repeated over the columns it spans; the other phrases stack, line by
     line, into the bottom level ("FY2025" over "Enacted" -> "FY2025 Enacted"). A spanning label
@@ -34,7 +34,7 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
     Table A-1) continues its label instead of starting a level."""
     span_rows: list[list[str]] = []
     leaf = [""] * len(columns)
-    previous: Line | None = None
+    previous: WordRow | None = None
     for line in lines:
         span_row = [""] * len(columns)
         # only a line set at the cell's line spacing can continue a label; a wider gap starts a
@@ -59,7 +59,7 @@ def header_lines_to_rows(lines: list[Line], columns: list[tuple[float, float]]) 
     return span_rows + [leaf] if any(leaf) else span_rows
 
 
-def header_line_to_phrases(line: Line, columns: list[tuple[float, float]]) -> list[tuple[float, float, str]]:
+def header_line_to_phrases(line: WordRow, columns: list[tuple[float, float]]) -> list[tuple[float, float, str]]:
     """A header line's phrases. Two labels set too close to part read as one phrase across a column
     border ("Annual Average Program Total" over two columns, R47194 Table 2): a phrase is cut at the
     borders that fall between its words when each piece is centred on its own column; a label
@@ -78,7 +78,7 @@ def header_line_to_phrases(line: Line, columns: list[tuple[float, float]]) -> li
     return phrases
 
 
-def is_header_weight(line: Line) -> bool:
+def is_header_weight(line: WordRow) -> bool:
     """CRS sets column headers in bold; a parenthesised qualifier under a bold label may be in
     regular weight ("(FY2022-FY2026)" under "Annual Average", R47194 Table 2)."""
     runs = line_to_word_runs(line)
@@ -94,7 +94,7 @@ def is_label_run(row: list[str], covered: list[int]) -> bool:
             and (first == 0 or row[first - 1] != label) and (last + 1 >= len(row) or row[last + 1] != label))
 
 
-def line_to_cell_words(line: Line, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[list[dict]]:
+def line_to_cell_words(line: WordRow, columns: list[tuple[float, float]], table_x0: float, table_x1: float) -> list[list[dict]]:
     """Body line -> the words of each column. A phrase crossing a column border from the stub (or
     alone on its line) is a group label ("Additional Standard Deduction for the Elderly or the
     Blind:") and goes to the stub; so does a lone phrase centred on the table ("Joint Returns")."""
@@ -153,12 +153,12 @@ def join_cell_lines(first: str, second: str) -> str:
 
 
 def body_lines_to_rows(
-    lines: list[Line], columns: list[tuple[float, float]], rule_tops: list[float], table_x0: float, table_x1: float
+    lines: list[WordRow], columns: list[tuple[float, float]], rule_tops: list[float], table_x0: float, table_x1: float
 ) -> list[list[str]]:
     """Lines -> rows. A line joins the row above when it sits closer than a cell's line spacing and
     no rule separates them (a wrapped stub or a multi-line text cell)."""
     rows: list[list[str]] = []
-    previous: Line | None = None
+    previous: WordRow | None = None
     previous_words: list[list[dict]] = []
     row_filled: set[int] = set()
     for line in lines:
@@ -226,7 +226,7 @@ def strip_empty_columns(rows: list[list[str]]) -> list[list[str]]:
 
 
 def region_to_grid(
-    lines: list[Line], rule_rows: list[RuleRow], top: float, bottom: float, x0: float, x1: float
+    lines: list[WordRow], rule_rows: list[RuleRow], top: float, bottom: float, x0: float, x1: float
 ) -> tuple[list[list[str]], int] | None:
     """Words between ``top`` and ``bottom`` -> (rows, header row count), header rows first."""
     region_rules = [r for r in rule_rows if top - PDF_SETTINGS.region_slack <= r.top <= bottom + PDF_SETTINGS.region_slack
@@ -251,7 +251,7 @@ def region_to_grid(
     return rows, len(header)
 
 
-def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bool:
+def is_header_group(lines: list[WordRow], columns: list[tuple[float, float]]) -> bool:
     """Lines that read as column headers: all bold (CRS sets headers in bold; a regular-weight line
     is data or a note), no number in a value column, and labels over at least two columns (a single
     title spanning the table, "Single Returns", labels rows)."""
@@ -266,7 +266,7 @@ def is_header_group(lines: list[Line], columns: list[tuple[float, float]]) -> bo
     return bool(leaf) and sum(bool(c) for c in leaf[0]) >= 2
 
 
-def header_lines_above_rule(lines: list[Line], rule_tops: list[float], columns: list[tuple[float, float]]) -> list[Line]:
+def header_lines_above_rule(lines: list[WordRow], rule_tops: list[float], columns: list[tuple[float, float]]) -> list[WordRow]:
     """The column-header lines: those above the first rule that has lines on both sides, and the
     header groups ruled off below them in turn. A header of several ruled levels ("FY2025-FY2026
     Request" over "FY2026 (Request) | Dollar Change", R48694 Tables 1 and 2) is read whole."""

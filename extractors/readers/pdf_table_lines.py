@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors.readers.pdf_layout import is_bold_font
 from extractors.readers.pdf_settings import PDF_SETTINGS
 from extractors.patterns import SOURCE_LABEL
 
@@ -25,7 +26,11 @@ PAGE_FURNITURE_RE = re.compile(r"^(?:Congressional Research Service(?: \d+)?|htt
 
 
 @dataclass
-class Line:
+class WordRow:
+    """Every word at one height across the whole page, left to right: what a table's grid is read
+    from. Not pdf_layout.Line, a typeset line of one column with its style and reading order: a
+    table row crosses the page's columns, and the grid needs its words, not its text."""
+
     top: float
     bottom: float
     words: list[dict]
@@ -53,7 +58,7 @@ class Line:
 
 
 def word_is_bold(word: dict) -> bool:
-    return "bold" in str(word.get("fontname", "")).lower()
+    return is_bold_font(str(word.get("fontname", "")))
 
 
 @dataclass
@@ -73,15 +78,15 @@ class RuleRow:
 # ---------------------------------------------------------------- page geometry
 
 
-def words_to_lines(words: list[dict]) -> list[Line]:
-    """Group words into lines by their tops; mixed fonts on one line can differ by ~2 pt."""
-    lines: list[Line] = []
+def words_to_word_rows(words: list[dict]) -> list[WordRow]:
+    """Group words into rows by their tops; mixed fonts on one row can differ by ~2 pt."""
+    lines: list[WordRow] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
         if lines and abs(word["top"] - lines[-1].top) < PDF_SETTINGS.line_tolerance:
             lines[-1].words.append(word)
             lines[-1].bottom = max(lines[-1].bottom, word["bottom"])
         else:
-            lines.append(Line(word["top"], word["bottom"], [word]))
+            lines.append(WordRow(word["top"], word["bottom"], [word]))
     for line in lines:
         line.words.sort(key=lambda w: w["x0"])
     return lines
@@ -116,7 +121,7 @@ def dedupe_segments(segments: list[tuple[float, float]]) -> list[tuple[float, fl
     return result
 
 
-def line_to_word_runs(line: Line) -> list[list[dict]]:
+def line_to_word_runs(line: WordRow) -> list[list[dict]]:
     """Runs of words separated by ordinary spaces."""
     phrases: list[list[dict]] = []
     for word in line.words:
@@ -127,7 +132,7 @@ def line_to_word_runs(line: Line) -> list[list[dict]]:
     return phrases
 
 
-def line_to_phrases(line: Line) -> list[tuple[float, float, str]]:
+def line_to_phrases(line: WordRow) -> list[tuple[float, float, str]]:
     """Runs of words separated by ordinary spaces: one phrase is one cell's text on that line."""
     return [(p[0]["x0"], p[-1]["x1"], " ".join(w["text"] for w in p)) for p in line_to_word_runs(line)]
 
@@ -139,22 +144,22 @@ def overlaps(a0: float, a1: float, b0: float, b1: float) -> float:
 # ---------------------------------------------------------------- captions and notes
 
 
-def is_table_caption(line: Line) -> bool:
+def is_table_caption(line: WordRow) -> bool:
     words = [w["text"] for w in line.words]
     return len(words) >= 3 and bool(TABLE_CAPTION_RE.match(" ".join(words[:2]))) and not TOC_LEADER_RE.search(line.text)
 
 
-def is_figure_caption(line: Line) -> bool:
+def is_figure_caption(line: WordRow) -> bool:
     words = [w["text"] for w in line.words]
     return len(words) >= 3 and bool(FIGURE_CAPTION_RE.match(" ".join(words[:2]))) and not TOC_LEADER_RE.search(line.text)
 
 
-def is_toc_entry(lines: list[Line], start: int) -> bool:
+def is_toc_entry(lines: list[WordRow], start: int) -> bool:
     """A "Table N." line in a list of tables: it or a line right after it has dot leaders."""
     return any(TOC_LEADER_RE.search(l.text) for l in lines[start:start + 3])
 
 
-def caption_block(lines: list[Line], start: int) -> tuple[str, int]:
+def caption_block(lines: list[WordRow], start: int) -> tuple[str, int]:
     """The caption and its wrapped continuation lines (same size, bold, close below)."""
     first = lines[start]
     parts = [first.text]
@@ -169,17 +174,17 @@ def caption_block(lines: list[Line], start: int) -> tuple[str, int]:
     return " ".join(parts), end
 
 
-def lines_in_column(lines: list[Line], x0: float, x1: float) -> list[Line]:
+def lines_in_column(lines: list[WordRow], x0: float, x1: float) -> list[WordRow]:
     """Only the words of each line that fall in [x0, x1] (two-column pages share line tops)."""
-    result: list[Line] = []
+    result: list[WordRow] = []
     for line in lines:
         words = [w for w in line.words if w["x0"] >= x0 - PDF_SETTINGS.column_slack and w["x1"] <= x1 + PDF_SETTINGS.column_slack]
         if words:
-            result.append(Line(min(w["top"] for w in words), max(w["bottom"] for w in words), words))
+            result.append(WordRow(min(w["top"] for w in words), max(w["bottom"] for w in words), words))
     return result
 
 
-def source_block(lines: list[Line], start: int) -> tuple[str | None, str | None, float, int]:
+def source_block(lines: list[WordRow], start: int) -> tuple[str | None, str | None, float, int]:
     """Read "Source:" and "Notes:" paragraphs from ``start``; returns (source, notes, bottom, end)."""
     source: list[str] = []
     notes: list[str] = []

@@ -14,7 +14,7 @@ cells are short: a boxed prose sidebar (IF11175 page 1) has long prose cells and
 from __future__ import annotations
 
 from extractors.model import RawTable
-from extractors.readers.pdf_table_lines import BBox, CONTINUED_RE, Line, PAGE_FURNITURE_RE, RuleRow, SOURCE_START_RE, TOC_LEADER_RE, UNITS_LINE_RE, caption_block, is_figure_caption, is_table_caption, is_toc_entry, line_to_phrases, lines_in_column, page_to_rule_rows, source_block, words_to_lines
+from extractors.readers.pdf_table_lines import BBox, CONTINUED_RE, WordRow, PAGE_FURNITURE_RE, RuleRow, SOURCE_START_RE, TOC_LEADER_RE, UNITS_LINE_RE, caption_block, is_figure_caption, is_table_caption, is_toc_entry, line_to_phrases, lines_in_column, page_to_rule_rows, source_block, words_to_word_rows
 from extractors.readers.pdf_table_grid import phrase_to_columns, region_to_grid, rows_are_labelled, rows_are_prose, rule_rows_to_columns, strip_empty_columns
 from extractors.readers.pdf_settings import PDF_SETTINGS
 
@@ -23,7 +23,7 @@ from extractors.readers.pdf_settings import PDF_SETTINGS
 
 
 def caption_to_table_region(
-    lines: list[Line], start: int, rule_rows: list[RuleRow], page_number: int, page_width: float
+    lines: list[WordRow], start: int, rule_rows: list[RuleRow], page_number: int, page_width: float
 ) -> tuple[BBox, RawTable | None] | None:
     caption_line = lines[start]
     caption, after_caption = caption_block(lines, start)
@@ -66,7 +66,7 @@ def caption_to_table_region(
     return bbox, table
 
 
-def caption_to_column_range(caption_line: Line, lines: list[Line], page_width: float) -> tuple[float, float]:
+def caption_to_column_range(caption_line: WordRow, lines: list[WordRow], page_width: float) -> tuple[float, float]:
     """The x-range a caption's table or figure may use: its half of a two-column page, else all."""
     half = page_width / 2
     if caption_line.x0 > half - PDF_SETTINGS.right_caption_offset:
@@ -76,7 +76,7 @@ def caption_to_column_range(caption_line: Line, lines: list[Line], page_width: f
     return 0.0, page_width
 
 
-def is_two_column(lines: list[Line], page_width: float) -> bool:
+def is_two_column(lines: list[WordRow], page_width: float) -> bool:
     """In Focus pages: many lines that end before the middle while others start after it."""
     left = sum(l.x1 < page_width / 2 + PDF_SETTINGS.two_column_slack for l in lines)
     right = sum(l.x0 > page_width / 2 - PDF_SETTINGS.two_column_slack for l in lines)
@@ -109,7 +109,7 @@ def footnote_separator_top(rule_rows: list[RuleRow], table_rules: list[RuleRow])
     return min(below, default=float("inf"))
 
 
-def is_lead_in_label(lines: list[Line], index: int) -> bool:
+def is_lead_in_label(lines: list[WordRow], index: int) -> bool:
     """A row label that wraps and ends in a colon ("... exceeded these amounts:"): the line or
     the closely following lines it wraps onto end with ":"."""
     for offset in range(3):
@@ -124,7 +124,7 @@ def is_lead_in_label(lines: list[Line], index: int) -> bool:
 
 
 def table_bottom_without_source(
-    below: list[Line], rules: list[RuleRow], x0: float, x1: float, limit: float = float("inf")
+    below: list[WordRow], rules: list[RuleRow], x0: float, x1: float, limit: float = float("inf")
 ) -> float:
     """No "Source:" under the table on this page: the table runs to its last rule, and on to the
     page foot while the lines after that rule still look like its rows (it continues overleaf).
@@ -133,7 +133,7 @@ def table_bottom_without_source(
     last_rule = rules[-1].top
     columns = rule_rows_to_columns(rules)
     previous_bottom = last_rule
-    accepted: list[Line] = []
+    accepted: list[WordRow] = []
     stopped_by_text = False
     for index, line in enumerate(below):
         if line.top <= last_rule:
@@ -163,7 +163,7 @@ def table_bottom_without_source(
 
 
 def continued_region(
-    lines: list[Line], rule_rows: list[RuleRow], page_number: int, page_height: float
+    lines: list[WordRow], rule_rows: list[RuleRow], page_number: int, page_height: float
 ) -> tuple[BBox, RawTable] | None:
     """A caption-less table at the top of the page (a table continued from the page before)."""
     body_lines = [l for l in lines if PDF_SETTINGS.margin < l.top < page_height - PDF_SETTINGS.margin]
@@ -202,7 +202,7 @@ def continued_region(
     return (x0, top, x1, region_bottom), table
 
 
-def caption_to_text_strategy_table(page, lines: list[Line], start: int) -> tuple[BBox, RawTable] | None:
+def caption_to_text_strategy_table(page, lines: list[WordRow], start: int) -> tuple[BBox, RawTable] | None:
     """A captioned table without rules: pdfplumber's "text" strategy inside the caption-to-source
     region, kept only when it finds a real grid of short cells."""
     caption, after = caption_block(lines, start)
@@ -224,7 +224,7 @@ def caption_to_text_strategy_table(page, lines: list[Line], start: int) -> tuple
     return (region[0], lines[start].top, region[2], bottom), table
 
 
-def figure_caption_to_region(page, lines: list[Line], start: int) -> tuple[BBox, None] | None:
+def figure_caption_to_region(page, lines: list[WordRow], start: int) -> tuple[BBox, None] | None:
     """A "Figure N." caption over an image or chart: the region down to its source note, so the
     chart's own labels do not read as prose. The figure itself carries no cells."""
     caption_line = lines[start]
@@ -237,22 +237,22 @@ def figure_caption_to_region(page, lines: list[Line], start: int) -> tuple[BBox,
     return (col_x0, caption_line.top, col_x1, bottom), None
 
 
-def words_to_page_lines(words: list[dict], page_width: float, page_height: float) -> list[Line]:
+def words_to_page_lines(words: list[dict], page_width: float, page_height: float) -> list[WordRow]:
     """Lines of the page body, column by column on a two-column page (left column first), so a
     caption in one column is not glued to the text beside it. The running header and footer
     ("Congressional Research Service 9") are left out: they are never table rows."""
     words = [w for w in words if PDF_SETTINGS.margin < w["top"]
              and w["bottom"] < page_height - PDF_SETTINGS.margin + PDF_SETTINGS.footer_word_allowance]
-    footer = [l for l in words_to_lines(words) if l.top > page_height * PDF_SETTINGS.page_footer_ratio and PAGE_FURNITURE_RE.match(l.text)]
+    footer = [l for l in words_to_word_rows(words) if l.top > page_height * PDF_SETTINGS.page_footer_ratio and PAGE_FURNITURE_RE.match(l.text)]
     furniture = {id(w) for l in footer for w in l.words}
     words = [w for w in words if id(w) not in furniture]
-    lines = words_to_lines(words)
+    lines = words_to_word_rows(words)
     if not is_two_column(lines, page_width):
         return lines
     middle = page_width / 2
     left = [w for w in words if w["x0"] < middle - PDF_SETTINGS.two_column_slack]
     right = [w for w in words if w["x0"] >= middle - PDF_SETTINGS.two_column_slack]
-    return words_to_lines(left) + words_to_lines(right)
+    return words_to_word_rows(left) + words_to_word_rows(right)
 
 
 def page_has_candidates(page) -> bool:

@@ -68,7 +68,6 @@ class PublishedEdition:
     edition: str
     folder: Path
     manifest_sha256: str     # changes when an edition is re-published with --force
-    rows: dict = field(default_factory=dict, compare=False)   # dataset -> rows, from the manifest
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def published_editions(processed: Path, report_id: str | None = None) -> list[Pu
             continue
         if (manifest.get("report_id"), manifest.get("edition")) != (report_id, edition):
             continue
-        editions.append(PublishedEdition(report_id, edition, folder, file_sha256(folder / "manifest.json"), manifest.get("rows", {})))
+        editions.append(PublishedEdition(report_id, edition, folder, file_sha256(folder / "manifest.json")))
     return editions
 
 
@@ -225,8 +224,7 @@ def load_edition(db: sqlite_utils.Database, edition: PublishedEdition, catalog_r
     from flows.changes.diffs import load_edition as read_edition
 
     datasets, key = read_edition(edition.folder).frames, {"report_id": edition.report_id, "edition": edition.edition}
-    frames = {name: frame_with_key(datasets[name], key, dataset_columns(name)) for name in DATASETS
-              if name in datasets and edition.rows.get(name) != 0}
+    frames = {name: frame_with_key(datasets[name], key, dataset_columns(name)) for name in DATASETS if name in datasets}
     with db.atomic():
         delete_edition_rows(db, edition.report_id, edition.edition)
         db["editions"].upsert(catalog_row, pk=EDITION_KEY)

@@ -221,6 +221,7 @@ def ensure_server(home: PrefectHome, timeout: float = START_TIMEOUT_SECONDS,
         migrates = not url and not home.database.exists() and not database_from_template(home)
         for _ in range(0 if url else START_ATTEMPTS):
             port = free_port()
+            candidate = f"http://127.0.0.1:{port}/api"
             supervisor = start_supervisor(home, port)
             if pending is not None:
                 try:
@@ -229,8 +230,8 @@ def ensure_server(home: PrefectHome, timeout: float = START_TIMEOUT_SECONDS,
                     stop_process_group(supervisor)
                     raise
                 pending = None
-            if wait_until_healthy(f"http://127.0.0.1:{port}/api", supervisor, timeout):
-                url = f"http://127.0.0.1:{port}/api"
+            if wait_until_healthy(candidate, supervisor, timeout):
+                url = candidate
                 state = {"url": url, "supervisor_pid": supervisor.pid, "database": str(home.database)}
                 home.state_file.write_text(json.dumps(state, indent=2))
                 if migrates:

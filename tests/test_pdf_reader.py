@@ -10,7 +10,7 @@ import pytest
 
 from extractors.model import Block, ParsedDocument
 from extractors.readers.markdown_reference import body_sentences, fold, markdown_header, matched_in_order
-from extractors.readers.pdf_layout import words_to_lines
+from extractors.readers.pdf_layout import lines_to_reading_order, words_to_lines
 from extractors.readers.pdf_body import join_line_texts
 from extractors.readers.pdf import pdf_to_document
 from tests.corpus_paths import MARKDOWN_DIR, PDF_DIR
@@ -369,3 +369,22 @@ def test_subscript_stays_on_its_line_beside_a_footnote_marker_of_its_size():
         doc = pdf_to_document(pdf)
     text = "\n".join(b.text for b in doc.blocks)
     assert "25,000 metric tons of CO 2 equivalent (MTCO 2 e) or more per year." in text
+
+
+def test_reading_order_gives_new_lines_with_their_columns():
+    # IF10753 v6 page 1: an In Focus page set in two columns under a full-width title
+    with pdfplumber.open(PDF_DIR / "IF10753.6.pdf") as pdf:
+        page = pdf.pages[0]
+        words = page.extract_words(extra_attrs=["size", "fontname"])
+        width = page.width
+        page.close()
+    lines = words_to_lines(words, 1)
+    ordered = lines_to_reading_order(lines, width)
+    assert {ln.column for ln in ordered} == {0, 1, 2}
+    assert sorted(ln.text for ln in ordered) == sorted(ln.text for ln in lines)
+    assert {ln.column for ln in lines} == {0}   # the stage's input is left as it was
+    left = [ln.text for ln in ordered if ln.column == 1]
+    right = [ln.text for ln in ordered if ln.column == 2]
+    texts = [ln.text for ln in ordered]
+    # the left column is read through before the right one starts
+    assert texts.index(left[-1]) < texts.index(right[0])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from extractors.readers.pdf_settings import PDF_SETTINGS
@@ -273,7 +273,8 @@ def two_column_gutter(lines: list[Line], page_width: float) -> float | None:
 
 
 def lines_to_reading_order(lines: list[Line], page_width: float, columns: bool = True) -> list[Line]:
-    """Order lines column by column; full-width lines cut the page into bands read top to bottom.
+    """New lines, each with its ``column``, ordered column by column; full-width lines cut the page
+    into bands read top to bottom.
 
     ``columns=False`` reads the page as one column (a one-column product whose table page happens
     to look two-column).
@@ -281,9 +282,7 @@ def lines_to_reading_order(lines: list[Line], page_width: float, columns: bool =
     lines = sorted(lines, key=lambda ln: (ln.top, ln.x0))
     gutter = two_column_gutter(lines, page_width) if columns else None
     if gutter is None:
-        for ln in lines:
-            ln.column = 0
-        return lines
+        return [replace(ln, column=0) for ln in lines]
     ordered: list[Line] = []
     band: list[Line] = []
 
@@ -293,18 +292,23 @@ def lines_to_reading_order(lines: list[Line], page_width: float, columns: bool =
         band.clear()
 
     for ln in lines:
-        if ln.x1 <= gutter + PDF_SETTINGS.left_gutter_overhang:
-            ln.column = 1
-        elif ln.x0 >= gutter - PDF_SETTINGS.right_gutter_overhang:
-            ln.column = 2
-        else:
-            ln.column = 0
+        column = line_column(ln, gutter)
+        if column == 0:
             flush()
-            ordered.append(ln)
-            continue
-        band.append(ln)
+            ordered.append(replace(ln, column=0))
+        else:
+            band.append(replace(ln, column=column))
     flush()
     return ordered
+
+
+def line_column(ln: Line, gutter: float) -> int:
+    """1 left of the gutter, 2 right of it, 0 across it."""
+    if ln.x1 <= gutter + PDF_SETTINGS.left_gutter_overhang:
+        return 1
+    if ln.x0 >= gutter - PDF_SETTINGS.right_gutter_overhang:
+        return 2
+    return 0
 
 
 def font_family(fontname: str) -> str:

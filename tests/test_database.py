@@ -20,8 +20,8 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from extractors.diff.comparable_text import frame_to_records
-from flows.browse.database import HISTORY_TABLES
-from flows.store.archive_parquet import CONTENTS_KEY
+from flows.browse.database import EDITIONS_NAMED, HISTORY_TABLES, DatabaseReport, describe_refresh
+from flows.store.archive_parquet import CONTENTS_KEY, ArchiveReport
 from flows.cli import cli
 from schemas import DATASETS, dataset_module
 from tests.corpus_paths import HTML_PATH, PDF_DIR, SEED_PATH
@@ -267,3 +267,13 @@ def test_concurrent_refreshes_take_turns(store, tmp_path):
     assert lines[0].startswith("Browse data: built crsdata.db: 4 edition(s) loaded")
     assert lines[1].startswith("Browse data: updated crsdata.db: 0 edition(s) loaded, 0 removed, 4 unchanged")
     assert sqlite_utils.Database(data_dir / "processed" / "crsdata.db")["editions"].count == 4
+
+
+def test_refresh_line_names_the_first_editions_and_counts_the_rest(tmp_path):
+    loaded = [f"IF1{n:04d}/2026-04-0{n % 9 + 1}.v1" for n in range(EDITIONS_NAMED + 72)]
+    report = DatabaseReport(tmp_path / "crsdata.db", loaded=loaded, rebuilt=True)
+    line = describe_refresh(report, ArchiveReport(tmp_path / "all"))
+    assert f"{len(loaded)} edition(s) loaded ({', '.join(loaded[:EDITIONS_NAMED])} and 72 more)," in line
+    assert loaded[EDITIONS_NAMED] not in line
+    few = describe_refresh(DatabaseReport(tmp_path / "crsdata.db", loaded=loaded[:2]), ArchiveReport(tmp_path / "all"))
+    assert f"2 edition(s) loaded ({loaded[0]}, {loaded[1]})," in few

@@ -394,9 +394,16 @@ def report_since(before: dict[str, dict[tuple, str]] | None, closing: DatabaseRe
     )
 
 
+# A whole corpus's rebuild named all 77 editions on one line; the first few say what kind they are.
+EDITIONS_NAMED = 5
+
+
 def describe_refresh(report: DatabaseReport, archive) -> str:
-    """One line for the terminal: what the refresh loaded (new editions only, unless rebuilt)."""
-    loaded = f" ({', '.join(report.loaded)})" if report.loaded else ""
+    """One line for the terminal: what the refresh loaded (new editions only, unless rebuilt),
+    naming the first EDITIONS_NAMED of them."""
+    more = len(report.loaded) - EDITIONS_NAMED
+    named = ", ".join(report.loaded[:EDITIONS_NAMED]) + (f" and {more} more" if more > 0 else "")
+    loaded = f" ({named})" if report.loaded else ""
     diffs_read = sum("__" in key for key in archive.added)
     return (
         f"Browse data: {'built' if report.rebuilt else 'updated'} {report.path.name}: {len(report.loaded)} edition(s) loaded{loaded}, "

@@ -332,3 +332,27 @@ def test_a_short_form_takes_over_model_spans_in_its_own_section_only():
     assert model_in_first not in kept and model_in_second in kept
     assert [(m.section, m.start, m.end, m.norm) for m in kept if m.method == "rule:acronym"] == [
         (0, 4, 7, "Liberal Democratic Party"), (1, 6, 9, "Liberal Democratic Party")]
+
+
+def test_every_trade_country_is_a_ner_place_with_the_same_canonical_name():
+    # one list: countries.py owns the names; the gazetteer derives its GPE entries from it
+    from extractors.facts.countries import COUNTRIES, name_to_country
+    from extractors.facts.entities import canonical_entry, is_place_alias
+    from extractors.facts.gazetteer import NOT_FOR_RULER, entity_ruler_patterns
+    ruler = {p["pattern"] for p in entity_ruler_patterns() if p["label"] == "GPE"}
+    for canonical, aliases in COUNTRIES.items():
+        for alias in (canonical, *aliases):
+            assert name_to_country(alias) == canonical
+            assert is_place_alias(alias) and canonical_entry(alias) == (canonical, "GPE"), alias
+        if " " in canonical and canonical not in NOT_FOR_RULER:
+            assert canonical in ruler
+    assert all(canonical_entry(city) is None for city in ("Okinawa", "Tokyo", "Beijing", "Seoul"))
+
+
+def test_usda_report_territories_and_countries_get_canonical_norms():
+    # R48905: "the United States, Puerto Rico, the U.S. Virgin Islands, and select foreign countries"
+    _, rows = sections_to_rows(report_sections("R48905v2-u-s-department-of-agriculture-usda-structure-and.md"))
+    norms = {(r["text"], r["norm"], r["label"]) for r in rows}
+    assert ("U.S. Virgin Islands", "U.S. Virgin Islands", "GPE") in norms
+    assert ("Puerto Rico", "Puerto Rico", "GPE") in norms
+    assert ("U.S.", "United States", "GPE") in norms

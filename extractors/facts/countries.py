@@ -1,21 +1,26 @@
-"""A small canonical list of countries and trade regions, with the spellings CRS tables print."""
+"""The one list of country names: canonical name -> aliases, cased as CRS prints them.
+
+Two users: the trade-table reader (``name_to_country``, ``text_to_countries``, which compare
+lowercased text) and the NER gazetteer (``extractors.facts.gazetteer`` builds its GPE entries from
+``COUNTRIES``). A country recognised in a trade table is therefore always a known place for NER.
+"""
 from __future__ import annotations
 
 import re
 
-# canonical name -> other spellings seen in tables and captions (lowercase, no punctuation folding)
-COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "United States": ("u.s.", "us", "usa", "united states of america", "the united states"),
+# canonical name -> other spellings seen in text, tables and captions (cased; lookups lowercase them)
+COUNTRIES: dict[str, tuple[str, ...]] = {
+    "United States": ("U.S.", "US", "USA", "U.S.A.", "United States of America", "the United States", "America"),
     "Canada": (),
     "Mexico": (),
-    "China": ("prc", "people's republic of china", "mainland china"),
+    "China": ("PRC", "People's Republic of China", "People\u2019s Republic of China", "Mainland China"),
     "Japan": (),
     "Germany": (),
-    "United Kingdom": ("uk", "u.k.", "britain", "great britain"),
+    "United Kingdom": ("UK", "U.K.", "Britain", "Great Britain"),
     "France": (),
     "Italy": (),
     "Spain": (),
-    "Netherlands": ("the netherlands", "holland"),
+    "Netherlands": ("the Netherlands", "Holland"),
     "Belgium": (),
     "Ireland": (),
     "Switzerland": (),
@@ -24,28 +29,33 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "Denmark": (),
     "Austria": (),
     "Poland": (),
-    "Russia": ("russian federation",),
+    "Greece": (),
+    "Russia": ("Russian Federation",),
     "Ukraine": (),
-    "Turkey": ("turkiye", "t\u00fcrkiye"),
+    "Turkey": ("Turkiye", "T\u00fcrkiye"),
     "Israel": (),
+    "Iran": (),
+    "Iraq": (),
+    "Syria": (),
+    "Afghanistan": (),
     "Saudi Arabia": (),
-    "United Arab Emirates": ("uae", "u.a.e."),
+    "United Arab Emirates": ("UAE", "U.A.E."),
     "Egypt": (),
     "South Africa": (),
     "Nigeria": (),
     "India": (),
     "Pakistan": (),
     "Bangladesh": (),
-    "South Korea": ("korea", "republic of korea", "korea, south", "rok"),
-    "North Korea": ("korea, north", "dprk"),
+    "South Korea": ("Korea", "Republic of Korea", "Korea, South", "ROK"),
+    "North Korea": ("Korea, North", "DPRK", "Democratic People's Republic of Korea"),
     "Taiwan": (),
     "Hong Kong": (),
     "Singapore": (),
     "Malaysia": (),
     "Thailand": (),
-    "Vietnam": ("viet nam",),
+    "Vietnam": ("Viet Nam",),
     "Indonesia": (),
-    "Philippines": ("the philippines",),
+    "Philippines": ("the Philippines",),
     "Australia": (),
     "New Zealand": (),
     "Brazil": (),
@@ -64,6 +74,9 @@ COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "Venezuela": (),
     "Ecuador": (),
 }
+# Aliases that name the country alone but occur inside longer place names ("Latin America"), so a
+# caption search must not look for them.
+NOT_IN_CAPTIONS = {"America"}
 REGION_ALIASES: dict[str, tuple[str, ...]] = {
     "European Union": ("eu", "eu-27", "eu27", "e.u."),
     "World": ("all countries", "world total"),
@@ -82,15 +95,16 @@ def normalize_name(text: str) -> str:
 
 def build_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
-    for table in (COUNTRY_ALIASES, REGION_ALIASES):
+    for table in (COUNTRIES, REGION_ALIASES):
         for canonical, aliases in table.items():
             lookup[canonical.lower()] = canonical
             for alias in aliases:
-                lookup[alias] = canonical
+                lookup[normalize_name(alias)] = canonical
     return lookup
 
 
 NAME_LOOKUP = build_lookup()
+CAPTION_EXCLUDED = {normalize_name(alias) for alias in NOT_IN_CAPTIONS}
 CANONICAL_NAMES = frozenset(NAME_LOOKUP.values())
 
 
@@ -105,7 +119,7 @@ def text_to_countries(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     lowered = text.replace("\u2019", "'").lower()
     for alias, canonical in NAME_LOOKUP.items():
-        if len(alias) < 3 and alias not in ("uk",):
+        if (len(alias) < 3 and alias not in ("uk",)) or alias in CAPTION_EXCLUDED:
             continue
         for match in re.finditer(r"(?<![\w.])" + re.escape(alias) + r"(?![\w])", lowered):
             found.append((match.start(), canonical))

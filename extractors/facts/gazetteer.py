@@ -8,68 +8,24 @@ from __future__ import annotations
 
 from functools import cache
 
+from extractors.facts.countries import COUNTRIES
+
 RULER_METHOD = "rule:gazetteer"
 
-# canonical name -> aliases (the canonical name is an alias of itself)
-PLACES: dict[str, tuple[str, ...]] = {
-    "United States": ("U.S.", "US", "USA", "U.S.A.", "United States of America", "America"),
-    "China": ("PRC", "People's Republic of China", "People’s Republic of China", "Mainland China"),
-    "United Kingdom": ("UK", "U.K.", "Britain", "Great Britain"),
-    "South Korea": ("ROK", "Republic of Korea"),
-    "North Korea": ("DPRK", "Democratic People's Republic of Korea"),
-    "Russia": ("Russian Federation",),
-    "Taiwan": (),
-    "Japan": (),
-    "Okinawa": (),
-    "Mexico": (),
-    "Canada": (),
-    "India": (),
-    "Australia": (),
-    "Germany": (),
-    "France": (),
-    "Italy": (),
-    "Ukraine": (),
-    "Israel": (),
-    "Iran": (),
-    "Brazil": (),
-    "Vietnam": (),
-    "Philippines": (),
-    "Indonesia": (),
-    "Thailand": (),
-    "Singapore": (),
-    "Malaysia": (),
-    "New Zealand": (),
-    "Netherlands": (),
-    "Switzerland": (),
-    "Chile": (),
-    "Peru": (),
-    "Colombia": (),
-    "Argentina": (),
-    "Saudi Arabia": (),
-    "Turkey": (),
-    "Egypt": (),
-    "South Africa": (),
-    "Nigeria": (),
-    "Pakistan": (),
-    "Afghanistan": (),
-    "Iraq": (),
-    "Syria": (),
-    "Cuba": (),
-    "Venezuela": (),
-    "Spain": (),
-    "Poland": (),
-    "Sweden": (),
-    "Norway": (),
-    "Ireland": (),
-    "Belgium": (),
-    "Greece": (),
-    "Tokyo": (),
-    "Beijing": (),
-    "Seoul": (),
+# The U.S. federal district and all five inhabited U.S. territories: the one general rule for a
+# place below country level (spaCy's small model splits "Washington, DC" and misses some of these).
+# States are left to the model: their names nest in city names ("New York City").
+US_DISTRICT_AND_TERRITORIES: dict[str, tuple[str, ...]] = {
     "Washington, DC": ("Washington, D.C.", "District of Columbia"),
     "Puerto Rico": (),
     "Guam": (),
+    "U.S. Virgin Islands": ("United States Virgin Islands",),
+    "American Samoa": (),
+    "Northern Mariana Islands": ("Commonwealth of the Northern Mariana Islands",),
 }
+# Countries come from the one list in countries.py (also used by the trade tables); other places
+# are left to spaCy's NER.
+PLACES: dict[str, tuple[str, ...]] = {**COUNTRIES, **US_DISTRICT_AND_TERRITORIES}
 LOCATIONS: dict[str, tuple[str, ...]] = {
     "Indo-Pacific": (),
     "East China Sea": (),
@@ -144,7 +100,7 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
 # ("U.S. Steel Corporation", "Senate Committee on Finance", "VA loans") that the model finds whole.
 NOT_FOR_RULER = {"U.S.", "US", "America", "United States", "Congress", "Senate", "UK", "U.K.", "EU", "UN", "U.N.", "VA", "DOC",
                  "DOI", "DOL", "DOT", "White House", "Europe", "Asia", "Britain", "ROK", "Japan", "China",
-                 "Taiwan", "Okinawa", "Tokyo", "Beijing", "Seoul", "Guam", "Turkey", "Chile", "Federal Reserve"}
+                 "Taiwan", "Guam", "Turkey", "Chile", "Federal Reserve", "Korea"}
 
 
 @cache
@@ -182,7 +138,8 @@ def is_place_alias(text: str) -> bool:
 def entity_ruler_patterns() -> list[dict]:
     patterns = []
     for alias, (canonical, label) in sorted(alias_to_entry().items()):
-        if alias in NOT_FOR_RULER or (label != "ORG" and " " not in alias and alias not in ("PRC", "DPRK")):
+        if alias in NOT_FOR_RULER or alias.startswith("the ") or (
+                label != "ORG" and " " not in alias and alias not in ("PRC", "DPRK")):
             continue
         patterns.append({"label": label, "pattern": alias, "id": RULER_METHOD})
     return patterns
